@@ -1,0 +1,1 @@
+//! Low-level client for the MessageMedia Webhooks Management API (generated).

@@ -1,0 +1,1 @@
+//! The receiving side: what MessageMedia sends to your URL.

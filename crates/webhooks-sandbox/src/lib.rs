@@ -1,0 +1,3 @@
+//! A faithful local emulator of the MessageMedia Webhooks API that also delivers callbacks.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
