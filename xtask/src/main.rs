@@ -1,1 +1,82 @@
-fn main() {}
+//! Maintainer tooling for the webhooks workspace. Run it as `cargo xtask <command>`.
+//!
+//! - `cargo xtask generate`: lint the spec, then regenerate `crates/webhooks-client/src/generated.rs`.
+//! - `cargo xtask generate --check`: fail with a unified diff when that file is not what the spec produces.
+//! - `cargo xtask lint`: the rules the generator needs and our own documentation rules.
+//! - `cargo xtask diff OLD NEW`: what changed between two versions of the spec, breaking or not.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use xtask::{diff, generate, lint, spec::Spec};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Maintainer tooling for the webhooks workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate the low-level client from the OpenAPI contract.
+    Generate {
+        /// Do not write: fail with a diff when the checked-in code differs from the spec's.
+        #[arg(long)]
+        check: bool,
+        /// The spec to read (default: openapi/webhooks.yaml).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// The file to write or check (default: crates/webhooks-client/src/generated.rs).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check the spec against the generator's needs and our documentation rules.
+    Lint {
+        /// The spec to read (default: openapi/webhooks.yaml).
+        spec: Option<PathBuf>,
+    },
+    /// Report what changed between two versions of the spec, and which changes break users.
+    Diff {
+        /// The older spec.
+        old: PathBuf,
+        /// The newer spec.
+        new: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = xtask::workspace_root();
+    let result = match cli.command {
+        Command::Generate { check, spec, out } => {
+            let spec = spec.unwrap_or_else(|| root.join(xtask::SPEC_PATH));
+            let out = out.unwrap_or_else(|| root.join(xtask::GENERATED_PATH));
+            let mode = if check {
+                generate::Mode::Check
+            } else {
+                generate::Mode::Write
+            };
+            generate::run(&spec, &out, mode)
+        }
+        Command::Lint { spec } => {
+            let spec = spec.unwrap_or_else(|| root.join(xtask::SPEC_PATH));
+            Spec::load(&spec).map_err(Into::into).and_then(|s| {
+                lint::check(&s).map(|()| println!("{}: lint clean", s.display_path()))
+            })
+        }
+        Command::Diff { old, new } => diff::run(&old, &new),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
