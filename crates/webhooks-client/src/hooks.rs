@@ -1,0 +1,176 @@
+//! The handwritten seam between the generated client and the code layered on it.
+//!
+//! The generated [`Client`](crate::Client) carries an [`Inner`] and calls this module's
+//! [`ClientHooks`] implementation around every request:
+//!
+//! - **`pre`** hands the final [`reqwest::Request`] (method, URL with query, headers and body
+//!   bytes exactly as they will be sent) to the [`RequestSigner`] held by [`Inner`], if any. That
+//!   is where HMAC signing happens: the signer sees what is sent, not a reconstruction.
+//! - **`exec`** sends the request and, for a 4xx or 5xx answer whose body is not an
+//!   [`ErrorBody`](crate::types::ErrorBody) (plain text, HTML from a proxy, an empty body), replaces
+//!   the body with an `ErrorBody` whose `message` is an excerpt of what was received (at most
+//!   [`ERROR_EXCERPT_LIMIT`] bytes, cut at a character boundary). Status and headers (say,
+//!   `Retry-After` on a 429) are kept. Every error status therefore surfaces as
+//!   [`Error::ErrorResponse`](crate::Error::ErrorResponse), never as a decoding failure that has
+//!   lost the status. Error bodies are read up to [`ERROR_BODY_LIMIT`] bytes; the rest is dropped.
+
+use std::fmt;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+
+use crate::Client;
+
+/// How many bytes of an error body are read at most; the rest is discarded unread.
+pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// How many bytes of a non-`ErrorBody` error body are kept as the normalized `message`.
+pub const ERROR_EXCERPT_LIMIT: usize = 512;
+
+/// Signs a request in place, just before it is sent.
+///
+/// Implementations add headers (`Authorization`, `Date`, ...) computed from the final request.
+/// The request's body, when it has one, is a byte buffer (`request.body().and_then(|b| b.as_bytes())`).
+pub trait RequestSigner: fmt::Debug + Send + Sync + 'static {
+    /// Add the authentication headers to `request`.
+    fn sign(&self, request: &mut reqwest::Request) -> Result<(), SignError>;
+}
+
+/// Why a request could not be signed. Its message must never contain a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignError(pub String);
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not sign the request: {}", self.0)
+    }
+}
+
+impl std::error::Error for SignError {}
+
+/// The state the generated client carries for its hooks.
+#[derive(Debug, Clone, Default)]
+pub struct Inner {
+    signer: Option<Arc<dyn RequestSigner>>,
+}
+
+impl Inner {
+    /// No signer: requests are sent as built (add credentials through the `reqwest::Client`'s
+    /// default headers, or not at all).
+    pub fn new() -> Inner {
+        Inner::default()
+    }
+
+    /// Every request is passed to `signer` just before it is sent.
+    pub fn with_signer(signer: Arc<dyn RequestSigner>) -> Inner {
+        Inner {
+            signer: Some(signer),
+        }
+    }
+
+    /// The signer, if any.
+    pub fn signer(&self) -> Option<&Arc<dyn RequestSigner>> {
+        self.signer.as_ref()
+    }
+}
+
+impl ClientHooks<Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        match &self.inner().signer {
+            Some(signer) => signer
+                .sign(request)
+                .map_err(|err| Error::Custom(err.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        if response.status().is_client_error() || response.status().is_server_error() {
+            Ok(normalize_error(response).await)
+        } else {
+            Ok(response)
+        }
+    }
+}
+
+/// Re-emits an error response with a body that decodes as `ErrorBody`.
+async fn normalize_error(response: reqwest::Response) -> reqwest::Response {
+    let status = response.status();
+    let mut headers = response.headers().clone();
+    let (body, complete) = read_capped(response, ERROR_BODY_LIMIT).await;
+    let body = if complete && serde_json::from_slice::<crate::types::ErrorBody>(&body).is_ok() {
+        body
+    } else {
+        let message = excerpt(&body, ERROR_EXCERPT_LIMIT);
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        serde_json::json!({ "message": message })
+            .to_string()
+            .into_bytes()
+    };
+    headers.remove(reqwest::header::CONTENT_LENGTH);
+    headers.remove(reqwest::header::CONTENT_ENCODING);
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    reqwest::Response::from(rebuilt)
+}
+
+/// Reads at most `limit` bytes of the body; `complete` is false when more was left unread or
+/// the body broke off.
+async fn read_capped(response: reqwest::Response, limit: usize) -> (Vec<u8>, bool) {
+    let mut stream = response.bytes_stream();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return (body, false);
+        };
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return (body, false);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    (body, true)
+}
+
+/// At most `limit` bytes of `body` as text (lossy UTF-8), trimmed, cut at a char boundary,
+/// with `...` when cut.
+pub fn excerpt(body: &[u8], limit: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.len() <= limit {
+        text.to_owned()
+    } else {
+        let mut end = limit;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &text[..end])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn excerpt_cuts_at_a_char_boundary_and_marks_the_cut() {
+        assert_eq!(excerpt(b"  short  ", 10), "short");
+        assert_eq!(excerpt("ééé".as_bytes(), 3), "é...");
+        assert_eq!(excerpt(b"", 10), "");
+        assert_eq!(excerpt(&[0xff, b'a'], 10), "\u{fffd}a");
+    }
+}
