@@ -1,6 +1,6 @@
 //! The handwritten seam between the generated client and the code layered on it.
 //!
-//! The generated [`Client`](crate::Client) carries an [`Inner`] and calls this module's
+//! The generated [`Client`] carries an [`Inner`] and calls this module's
 //! [`ClientHooks`] implementation around every request:
 //!
 //! - **`pre`** hands the final [`reqwest::Request`] (method, URL with query, headers and body
@@ -11,7 +11,7 @@
 //!   the body with an `ErrorBody` whose `message` is an excerpt of what was received (at most
 //!   [`ERROR_EXCERPT_LIMIT`] bytes, cut at a character boundary). Status and headers (say,
 //!   `Retry-After` on a 429) are kept. Every error status therefore surfaces as
-//!   [`Error::ErrorResponse`](crate::Error::ErrorResponse), never as a decoding failure that has
+//!   [`Error::ErrorResponse`], never as a decoding failure that has
 //!   lost the status. Error bodies are read up to [`ERROR_BODY_LIMIT`] bytes; the rest is dropped.
 
 use std::fmt;
