@@ -285,7 +285,11 @@ mod tests {
         assert_eq!(dr, Event::DELIVERY_REPORTS.len());
         assert_eq!(inbound, Event::INBOUND.len());
         assert_eq!(dr + inbound + 1, Event::ALL.len());
-        assert!(Event::DELIVERY_REPORTS.iter().all(|e| e.as_str().ends_with("_DR")));
+        assert!(
+            Event::DELIVERY_REPORTS
+                .iter()
+                .all(|e| e.as_str().ends_with("_DR"))
+        );
     }
 
     #[test]
@@ -293,8 +297,14 @@ mod tests {
         let err = "RECEIVED_123".parse::<Event>().unwrap_err();
         assert_eq!(err.value(), "RECEIVED_123");
         let text = err.to_string();
-        assert!(text.contains("RECEIVED_123") && text.contains("DELIVERED_DR"), "{text}");
-        assert!("json".parse::<Encoding>().is_err(), "wire names are case-sensitive");
+        assert!(
+            text.contains("RECEIVED_123") && text.contains("DELIVERED_DR"),
+            "{text}"
+        );
+        assert!(
+            "json".parse::<Encoding>().is_err(),
+            "wire names are case-sensitive"
+        );
         assert!(serde_json::from_str::<CallbackMethod>("\"HEAD\"").is_err());
     }
 
@@ -306,7 +316,10 @@ mod tests {
         for method in CallbackMethod::ALL {
             assert_eq!(method.as_str().parse::<CallbackMethod>(), Ok(method));
         }
-        assert_eq!(Encoding::FormEncoded.content_type(), "application/x-www-form-urlencoded");
+        assert_eq!(
+            Encoding::FormEncoded.content_type(),
+            "application/x-www-form-urlencoded"
+        );
         assert!(!CallbackMethod::Get.has_body());
     }
 }

@@ -1,8 +1,88 @@
-//! The ergonomic Rust client for the MessageMedia (Sinch Engage) Webhooks API.
+//! The Rust client for the MessageMedia (Sinch Engage) Webhooks API.
+//!
+//! MessageMedia calls your URL when messaging events happen: a reply arrives, a message is
+//! delivered, a recipient opts out. This crate manages those subscriptions (create, list,
+//! update, delete) and helps you receive what they send ([`callbacks`]).
+//!
+//! # Quick start
+//!
+//! ```toml
+//! [dependencies]
+//! webhooks-ergonomic = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! ```no_run
+//! use webhooks_ergonomic::{CallbackMethod, Client, Encoding, Event};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), webhooks_ergonomic::Error> {
+//!     // MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET; HMAC-SHA1 signing by default.
+//!     let client = Client::from_env()?;
+//!
+//!     let webhook = client
+//!         .webhooks()
+//!         .create()
+//!         .url("https://example.com/hooks/messagemedia")
+//!         .method(CallbackMethod::Post)
+//!         .encoding(Encoding::Json)
+//!         .events([Event::ReceivedSms, Event::DeliveredDr])
+//!         .header("X-Receiver-Key", "my-shared-secret")
+//!         .retries(3)
+//!         .retry_delay(30)
+//!         .send()
+//!         .await?;
+//!     println!("created {} for {:?}", webhook.id, webhook.events);
+//!
+//!     let page = client.webhooks().list().page(0).page_size(20).send().await?;
+//!     println!("{} webhooks on the first page", page.items.len());
+//!
+//!     client.webhooks().update(webhook.id).events(Event::DELIVERY_REPORTS).send().await?;
+//!     client.webhooks().delete(webhook.id).send().await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What it does for you
+//!
+//! - **Authentication**: HMAC request signing ([`auth::HmacSigner`], SHA-1 by default, SHA-256
+//!   selectable) or HTTP Basic, chosen with [`ClientBuilder::auth`]. Each attempt is signed
+//!   afresh on the final request.
+//! - **Validation before I/O**: every rule the server enforces ([`rules`]) is checked when
+//!   `send` is called; a broken one is [`Error::Validation`] and nothing is sent.
+//! - **One error type**: [`Error`] maps every status and failure, with [`Error::status`] and
+//!   [`Error::is_retryable`].
+//! - **Retries**: GET, PATCH and DELETE are retried on 429, 502, 503, 504, timeouts and
+//!   connection errors, with jittered exponential backoff and `Retry-After`; creates are not
+//!   (see [`RetryPolicy`]).
+//! - **Pagination**: [`Webhooks::list`] for one page, [`Webhooks::list_all`] for a stream.
+//! - **Sub-accounts**: [`ClientBuilder::account`], overridable on every request.
+//! - **Regions**: [`Region::Eu`], [`Region::Apac`], or any base URL (a local
+//!   `webhooks-sandbox`, for instance).
+//! - **Tracing**: one `webhooks.operation` span per operation (operation, method, path,
+//!   status, attempt, latency); never a secret or a body.
+//!
+//! The generated, spec-exact client is one call away: [`Client::raw`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod callbacks;
+mod client;
+pub mod error;
 pub mod event;
+mod model;
+pub mod retry;
+pub mod rules;
+mod webhooks;
 
+pub use auth::{AuthMode, Credentials, HmacAlgorithm};
+pub use client::{Client, ClientBuilder, Region, USER_AGENT};
+pub use error::{Error, Result};
 pub use event::{CallbackMethod, Encoding, Event};
+pub use model::{Page, Webhook, WebhookId};
+pub use retry::RetryPolicy;
+pub use webhooks::{CreateWebhook, DeleteWebhook, ListWebhooks, UpdateWebhook, Webhooks};
+
+/// The spec-exact types generated from the OpenAPI contract, for code that needs the wire shapes.
+pub use webhooks_client::types as wire;

@@ -1,0 +1,253 @@
+//! The one error type of every operation.
+
+use std::time::Duration;
+
+use webhooks_client::types::ErrorBody;
+
+/// A boxed error source (a transport or decoding failure underneath).
+type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything an operation can fail with.
+///
+/// Match on the variants you handle and fall back on [`Error::status`] and
+/// [`Error::is_retryable`] for the rest. No secret ever appears in an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was not sent: a value breaks one of the API's rules.
+    #[error("invalid `{field}`: {reason}")]
+    Validation {
+        /// The field, as the API names it (`url`, `headers.X-Key`, `events`, ...).
+        field: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// 400: the server rejected the request.
+    #[error("bad request: {message}{}", details_suffix(details))]
+    BadRequest {
+        /// The server's message.
+        message: String,
+        /// One entry per failing field, e.g. `/url: Not a valid http url`.
+        details: Vec<String>,
+    },
+    /// 401: missing or wrong credentials.
+    #[error(
+        "unauthorized: check the API key and secret{}",
+        message_suffix(message)
+    )]
+    Unauthorized {
+        /// The server's message, if any.
+        message: String,
+    },
+    /// 403: the feature is not enabled for this account.
+    #[error(
+        "forbidden: the feature is not enabled for this account{}",
+        message_suffix(message)
+    )]
+    FeatureDisabled {
+        /// The server's message, if any.
+        message: String,
+    },
+    /// 404: no such webhook (or a malformed id).
+    #[error("not found{}", message_suffix(message))]
+    NotFound {
+        /// The server's message, if any.
+        message: String,
+    },
+    /// 409: a webhook with the same url and method already exists.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// The server's message.
+        message: String,
+    },
+    /// 429: too many requests.
+    #[error("rate limited{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// How long the server asked to wait, when it said.
+        retry_after: Option<Duration>,
+    },
+    /// 5xx: the platform failed.
+    #[error("server error {status}{}", message_suffix(message))]
+    Server {
+        /// The status code.
+        status: u16,
+        /// The server's message, or an excerpt of its body.
+        message: String,
+    },
+    /// Another status the API does not document.
+    #[error("unexpected status {status}{}", message_suffix(message))]
+    UnexpectedStatus {
+        /// The status code.
+        status: u16,
+        /// The server's message, or an excerpt of its body.
+        message: String,
+    },
+    /// No answer within the configured timeout.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The request could not be sent or the answer not received (connection refused, reset, TLS).
+    #[error("transport error: {message}")]
+    Transport {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Source>,
+    },
+    /// A success answer whose body is not what the API documents.
+    #[error("could not decode the {status} response: {excerpt}")]
+    Decode {
+        /// The status code.
+        status: u16,
+        /// The start of the body (at most 512 bytes).
+        excerpt: String,
+        /// The decoding error.
+        #[source]
+        source: Option<Source>,
+    },
+}
+
+fn message_suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
+
+fn details_suffix(details: &[String]) -> String {
+    if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join("; "))
+    }
+}
+
+impl Error {
+    /// The HTTP status behind this error, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::BadRequest { .. } => Some(400),
+            Error::Unauthorized { .. } => Some(401),
+            Error::FeatureDisabled { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::Conflict { .. } => Some(409),
+            Error::RateLimited { .. } => Some(429),
+            Error::Server { status, .. }
+            | Error::UnexpectedStatus { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            Error::Validation { .. } | Error::Timeout(_) | Error::Transport { .. } => None,
+        }
+    }
+
+    /// Whether trying again may succeed: 429, 502, 503, 504, timeouts and transport failures.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Timeout(_) | Error::Transport { .. } => true,
+            Error::Server { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn validation(field: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Validation {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Maps an error answer (status, its `Retry-After`, and its body) to an `Error`.
+    pub(crate) fn from_response(
+        status: u16,
+        retry_after: Option<Duration>,
+        body: ErrorBody,
+    ) -> Error {
+        let ErrorBody { message, details } = body;
+        match status {
+            400 => Error::BadRequest { message, details },
+            401 => Error::Unauthorized { message },
+            403 => Error::FeatureDisabled { message },
+            404 => Error::NotFound { message },
+            409 => Error::Conflict { message },
+            429 => Error::RateLimited { retry_after },
+            500..=599 => Error::Server { status, message },
+            _ => Error::UnexpectedStatus { status, message },
+        }
+    }
+
+    /// Maps a transport failure.
+    pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Duration) -> Error {
+        if err.is_timeout() {
+            return Error::Timeout(timeout);
+        }
+        // reqwest's Display may include the URL; it never includes headers, so no secret.
+        Error::Transport {
+            message: describe(&err),
+            source: Some(Box::new(err)),
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The result of every operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(message: &str, details: &[&str]) -> ErrorBody {
+        ErrorBody {
+            message: message.to_owned(),
+            details: details.iter().map(|d| (*d).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_variants_and_back() {
+        for status in [400, 401, 403, 404, 409, 429, 500, 503, 418] {
+            let err = Error::from_response(status, None, body("m", &[]));
+            assert_eq!(err.status(), Some(status), "{err:?}");
+        }
+        assert!(matches!(
+            Error::from_response(418, None, body("", &[])),
+            Error::UnexpectedStatus { .. }
+        ));
+    }
+
+    #[test]
+    fn retryable_errors() {
+        assert!(Error::from_response(429, None, body("", &[])).is_retryable());
+        assert!(Error::from_response(503, None, body("", &[])).is_retryable());
+        assert!(!Error::from_response(500, None, body("", &[])).is_retryable());
+        assert!(!Error::from_response(409, None, body("", &[])).is_retryable());
+        assert!(Error::Timeout(Duration::from_secs(1)).is_retryable());
+        assert!(!Error::validation("url", "bad").is_retryable());
+    }
+
+    #[test]
+    fn messages_are_readable() {
+        let err = Error::from_response(400, None, body("Invalid", &["/url: Not a valid http url"]));
+        assert_eq!(
+            err.to_string(),
+            "bad request: Invalid (/url: Not a valid http url)"
+        );
+        assert_eq!(
+            Error::validation("retries", "must be between 0 and 5").to_string(),
+            "invalid `retries`: must be between 0 and 5"
+        );
+        let err = Error::from_response(429, Some(Duration::from_secs(7)), body("", &[]));
+        assert_eq!(err.to_string(), "rate limited (retry after 7s)");
+    }
+}

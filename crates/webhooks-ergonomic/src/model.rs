@@ -1,0 +1,250 @@
+//! Domain types: [`Webhook`], [`WebhookId`], [`Page`], and their conversions to and from the
+//! spec-exact types of `webhooks_client::types` (the escape hatch for code that needs them).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use webhooks_client::types as wire;
+
+use crate::event::{CallbackMethod, Encoding, Event};
+
+/// The id of a webhook (a UUID).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct WebhookId(uuid::Uuid);
+
+impl WebhookId {
+    /// The id as a UUID.
+    pub fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl From<uuid::Uuid> for WebhookId {
+    fn from(id: uuid::Uuid) -> Self {
+        WebhookId(id)
+    }
+}
+
+impl From<WebhookId> for uuid::Uuid {
+    fn from(id: WebhookId) -> Self {
+        id.0
+    }
+}
+
+impl FromStr for WebhookId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(s).map(WebhookId)
+    }
+}
+
+impl fmt::Display for WebhookId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A webhook subscription as the platform stores it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Webhook {
+    /// Its id.
+    pub id: WebhookId,
+    /// The URL the platform calls.
+    pub url: String,
+    /// The method the platform calls it with.
+    pub method: CallbackMethod,
+    /// How callback bodies are encoded.
+    pub encoding: Encoding,
+    /// Extra headers sent with every callback.
+    pub headers: BTreeMap<String, String>,
+    /// The events that trigger it.
+    pub events: Vec<Event>,
+    /// The Velocity template of the callback body, when set.
+    pub template: Option<String>,
+    /// How long the platform waits for your answer, in ms, when set.
+    pub read_timeout: Option<u32>,
+    /// How many times a failed callback is retried.
+    pub retries: u32,
+    /// Seconds between retries, when set.
+    pub retry_delay: Option<u32>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The page number, from 0.
+    pub page: u32,
+    /// The page size the server applied.
+    pub page_size: u32,
+    /// The items of this page.
+    pub items: Vec<T>,
+}
+
+impl<T> Page<T> {
+    /// Whether this is the last page: it holds fewer items than the page size (the API has no
+    /// total and no next link).
+    pub fn is_last(&self) -> bool {
+        self.items.len() < self.page_size as usize || self.items.is_empty()
+    }
+}
+
+pub(crate) fn event_to_wire(event: Event) -> wire::Event {
+    match event {
+        Event::ReceivedSms => wire::Event::ReceivedSms,
+        Event::OptOutSms => wire::Event::OptOutSms,
+        Event::ReceivedMms => wire::Event::ReceivedMms,
+        Event::EnrouteDr => wire::Event::EnrouteDr,
+        Event::ExpiredDr => wire::Event::ExpiredDr,
+        Event::RejectedDr => wire::Event::RejectedDr,
+        Event::FailedDr => wire::Event::FailedDr,
+        Event::DeliveredDr => wire::Event::DeliveredDr,
+        Event::SubmittedDr => wire::Event::SubmittedDr,
+    }
+}
+
+pub(crate) fn event_from_wire(event: wire::Event) -> Event {
+    match event {
+        wire::Event::ReceivedSms => Event::ReceivedSms,
+        wire::Event::OptOutSms => Event::OptOutSms,
+        wire::Event::ReceivedMms => Event::ReceivedMms,
+        wire::Event::EnrouteDr => Event::EnrouteDr,
+        wire::Event::ExpiredDr => Event::ExpiredDr,
+        wire::Event::RejectedDr => Event::RejectedDr,
+        wire::Event::FailedDr => Event::FailedDr,
+        wire::Event::DeliveredDr => Event::DeliveredDr,
+        wire::Event::SubmittedDr => Event::SubmittedDr,
+    }
+}
+
+pub(crate) fn method_to_wire(method: CallbackMethod) -> wire::HttpMethod {
+    match method {
+        CallbackMethod::Get => wire::HttpMethod::Get,
+        CallbackMethod::Post => wire::HttpMethod::Post,
+        CallbackMethod::Put => wire::HttpMethod::Put,
+        CallbackMethod::Patch => wire::HttpMethod::Patch,
+        CallbackMethod::Delete => wire::HttpMethod::Delete,
+    }
+}
+
+pub(crate) fn method_from_wire(method: wire::HttpMethod) -> CallbackMethod {
+    match method {
+        wire::HttpMethod::Get => CallbackMethod::Get,
+        wire::HttpMethod::Post => CallbackMethod::Post,
+        wire::HttpMethod::Put => CallbackMethod::Put,
+        wire::HttpMethod::Patch => CallbackMethod::Patch,
+        wire::HttpMethod::Delete => CallbackMethod::Delete,
+    }
+}
+
+pub(crate) fn encoding_to_wire(encoding: Encoding) -> wire::Encoding {
+    match encoding {
+        Encoding::Json => wire::Encoding::Json,
+        Encoding::FormEncoded => wire::Encoding::FormEncoded,
+        Encoding::Xml => wire::Encoding::Xml,
+    }
+}
+
+pub(crate) fn encoding_from_wire(encoding: wire::Encoding) -> Encoding {
+    match encoding {
+        wire::Encoding::Json => Encoding::Json,
+        wire::Encoding::FormEncoded => Encoding::FormEncoded,
+        wire::Encoding::Xml => Encoding::Xml,
+    }
+}
+
+/// Negative numbers from the server are nonsense for these fields; they read as absent.
+fn non_negative(value: Option<i32>) -> Option<u32> {
+    value.and_then(|v| u32::try_from(v).ok())
+}
+
+impl From<wire::Webhook> for Webhook {
+    fn from(webhook: wire::Webhook) -> Self {
+        Webhook {
+            id: WebhookId(webhook.id),
+            url: webhook.url,
+            method: method_from_wire(webhook.method),
+            encoding: encoding_from_wire(webhook.encoding),
+            headers: webhook
+                .headers
+                .map(|headers| {
+                    headers
+                        .0
+                        .into_iter()
+                        .map(|(k, v)| (k, v.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            events: webhook.events.into_iter().map(event_from_wire).collect(),
+            template: webhook.template,
+            read_timeout: non_negative(webhook.read_timeout),
+            retries: non_negative(webhook.retries).unwrap_or(0),
+            retry_delay: non_negative(webhook.retry_delay),
+        }
+    }
+}
+
+impl From<wire::WebhookPage> for Page<Webhook> {
+    fn from(page: wire::WebhookPage) -> Self {
+        Page {
+            page: u32::try_from(page.page).unwrap_or(0),
+            page_size: u32::try_from(page.page_size).unwrap_or(0),
+            items: page.page_data.into_iter().map(Webhook::from).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_round_trips_through_the_wire_types() {
+        for event in Event::ALL {
+            assert_eq!(event_from_wire(event_to_wire(event)), event);
+            assert_eq!(event_to_wire(event).to_string(), event.as_str());
+        }
+        for method in CallbackMethod::ALL {
+            assert_eq!(method_from_wire(method_to_wire(method)), method);
+            assert_eq!(method_to_wire(method).to_string(), method.as_str());
+        }
+        for encoding in Encoding::ALL {
+            assert_eq!(encoding_from_wire(encoding_to_wire(encoding)), encoding);
+            assert_eq!(encoding_to_wire(encoding).to_string(), encoding.as_str());
+        }
+    }
+
+    #[test]
+    fn a_minimal_wire_webhook_converts_with_defaults() {
+        let wire: wire::Webhook = serde_json::from_str(
+            r#"{"id":"76fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com","method":"GET","encoding":"XML","events":["OPT_OUT_SMS"],"extra":1}"#,
+        )
+        .unwrap();
+        let webhook = Webhook::from(wire);
+        assert_eq!(
+            webhook.id.to_string(),
+            "76fa7010-8c1f-4a24-917a-4d62a54e744d"
+        );
+        assert_eq!(webhook.retries, 0);
+        assert!(webhook.headers.is_empty() && webhook.template.is_none());
+        assert_eq!(webhook.events, [Event::OptOutSms]);
+    }
+
+    #[test]
+    fn the_last_page_is_short_or_empty() {
+        let page = |n: usize, size: u32| Page {
+            page: 0,
+            page_size: size,
+            items: vec![(); n],
+        };
+        assert!(page(0, 10).is_last());
+        assert!(page(3, 10).is_last());
+        assert!(!page(10, 10).is_last());
+    }
+}

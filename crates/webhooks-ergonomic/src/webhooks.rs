@@ -1,0 +1,572 @@
+//! The webhook operations: [`Webhooks::create`], [`Webhooks::list`], [`Webhooks::list_all`],
+//! [`Webhooks::update`], [`Webhooks::delete`].
+//!
+//! Each builder checks every rule the server would enforce when `send` is called, and returns
+//! [`Error::Validation`] without sending anything when one is broken.
+
+use std::collections::BTreeMap;
+
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+use webhooks_client::types as wire;
+
+use crate::client::{Client, Operation};
+use crate::error::{Error, Result};
+use crate::event::{CallbackMethod, Encoding, Event};
+use crate::model::{self, Page, Webhook, WebhookId};
+use crate::rules;
+
+const COLLECTION: &str = "/v1/webhooks/messages";
+const ITEM: &str = "/v1/webhooks/messages/{webhookId}";
+
+/// The webhook operations of a [`Client`]; get it with [`Client::webhooks`].
+#[derive(Debug, Clone, Copy)]
+pub struct Webhooks<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Webhooks<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Webhooks { client }
+    }
+
+    /// Create a webhook. `url` and at least one event are required; `method` defaults to
+    /// `POST` and `encoding` to `JSON`.
+    pub fn create(&self) -> CreateWebhook<'a> {
+        CreateWebhook {
+            client: self.client,
+            url: None,
+            method: CallbackMethod::Post,
+            encoding: Encoding::Json,
+            events: Vec::new(),
+            headers: BTreeMap::new(),
+            template: None,
+            read_timeout: None,
+            retries: None,
+            retry_delay: None,
+            account: None,
+        }
+    }
+
+    /// One page of webhooks.
+    pub fn list(&self) -> ListWebhooks<'a> {
+        ListWebhooks {
+            client: self.client,
+            page: 0,
+            page_size: rules::DEFAULT_PAGE_SIZE,
+            account: None,
+        }
+    }
+
+    /// Every webhook, page after page, until a short or empty page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: webhooks_ergonomic::Client) -> webhooks_ergonomic::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let all: Vec<_> = client.webhooks().list_all().try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_all(&self) -> impl Stream<Item = Result<Webhook>> + Send + 'static {
+        self.list_all_for(None)
+    }
+
+    /// Like [`Webhooks::list_all`], acting for `account`.
+    pub fn list_all_for(
+        &self,
+        account: Option<String>,
+    ) -> impl Stream<Item = Result<Webhook>> + Send + 'static {
+        let client = self.client.clone();
+        stream::try_unfold(Some(0u32), move |next| {
+            let client = client.clone();
+            let account = account.clone();
+            async move {
+                let Some(page) = next else { return Ok(None) };
+                let mut request = client.webhooks().list().page(page);
+                if let Some(account) = account {
+                    request = request.account(account);
+                }
+                let result = request.send().await?;
+                let next = if result.is_last() {
+                    None
+                } else {
+                    page.checked_add(1)
+                };
+                Ok::<_, Error>(Some((stream::iter(result.items.into_iter().map(Ok)), next)))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// Update a webhook: only the fields set are sent.
+    pub fn update(&self, id: WebhookId) -> UpdateWebhook<'a> {
+        UpdateWebhook {
+            client: self.client,
+            id,
+            url: None,
+            method: None,
+            encoding: None,
+            events: None,
+            headers: None,
+            template: None,
+            account: None,
+        }
+    }
+
+    /// Delete a webhook.
+    pub fn delete(&self, id: WebhookId) -> DeleteWebhook<'a> {
+        DeleteWebhook {
+            client: self.client,
+            id,
+            account: None,
+        }
+    }
+}
+
+/// Builder of a create; see [`Webhooks::create`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct CreateWebhook<'a> {
+    client: &'a Client,
+    url: Option<String>,
+    method: CallbackMethod,
+    encoding: Encoding,
+    events: Vec<Event>,
+    headers: BTreeMap<String, String>,
+    template: Option<String>,
+    read_timeout: Option<u32>,
+    retries: Option<u32>,
+    retry_delay: Option<u32>,
+    account: Option<String>,
+}
+
+impl CreateWebhook<'_> {
+    /// The http or https URL the platform calls (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The method the platform calls it with (default `POST`).
+    pub fn method(mut self, method: CallbackMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// How callback bodies are encoded (default `JSON`).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Subscribe to one more event.
+    pub fn event(mut self, event: Event) -> Self {
+        if !self.events.contains(&event) {
+            self.events.push(event);
+        }
+        self
+    }
+
+    /// Subscribe to these events (added to any already set).
+    pub fn events(self, events: impl IntoIterator<Item = Event>) -> Self {
+        events.into_iter().fold(self, Self::event)
+    }
+
+    /// Add a header to every callback (not `Content-Type`: the encoding sets it).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Add these headers to every callback.
+    pub fn headers<K: Into<String>, V: Into<String>>(
+        self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        headers
+            .into_iter()
+            .fold(self, |builder, (name, value)| builder.header(name, value))
+    }
+
+    /// The Velocity template of the callback body.
+    pub fn template(mut self, template: impl Into<String>) -> Self {
+        self.template = Some(template.into());
+        self
+    }
+
+    /// How long the platform waits for your answer, in ms (1 to 60000; platform default 20000).
+    pub fn read_timeout(mut self, millis: u32) -> Self {
+        self.read_timeout = Some(millis);
+        self
+    }
+
+    /// How many times the platform retries a failed callback (0 to 5).
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Seconds between the platform's retries (5 to 60).
+    pub fn retry_delay(mut self, seconds: u32) -> Self {
+        self.retry_delay = Some(seconds);
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// The request body, after checking every rule.
+    fn body(&self) -> Result<wire::CreateWebhookRequest> {
+        let url = self
+            .url
+            .as_deref()
+            .ok_or_else(|| Error::validation("url", "is required"))?;
+        rules::check_url(url).map_err(|reason| Error::validation("url", reason))?;
+        if self.events.is_empty() {
+            return Err(Error::validation(
+                "events",
+                "at least one event is required",
+            ));
+        }
+        let headers = wire_headers(&self.headers)?;
+        let range = |field: &str, value: Option<u32>, range| match value {
+            Some(value) => rules::check_range(value, &range)
+                .map(|()| Some(value))
+                .map_err(|reason| Error::validation(field, reason)),
+            None => Ok(None),
+        };
+        let read_timeout = range("read_timeout", self.read_timeout, rules::READ_TIMEOUT_MS)?;
+        let retries = range("retries", self.retries, rules::RETRIES)?;
+        let retry_delay = range("retry_delay", self.retry_delay, rules::RETRY_DELAY_SECS)?;
+        Ok(wire::CreateWebhookRequest {
+            url: url.parse().map_err(|err: wire::error::ConversionError| {
+                Error::validation("url", err.to_string())
+            })?,
+            method: model::method_to_wire(self.method),
+            encoding: model::encoding_to_wire(self.encoding),
+            events: self
+                .events
+                .iter()
+                .copied()
+                .map(model::event_to_wire)
+                .collect(),
+            headers,
+            template: self.template.clone(),
+            read_timeout: read_timeout.and_then(std::num::NonZeroU32::new),
+            retries: retries.map(to_i32),
+            retry_delay: retry_delay.map(to_i32),
+        })
+    }
+
+    /// Validate, then create the webhook. Not retried unless the client's policy opts in
+    /// ([`RetryPolicy::retry_creates`](crate::RetryPolicy::retry_creates)).
+    pub async fn send(self) -> Result<Webhook> {
+        let body = self.body()?;
+        let account = self
+            .client
+            .account(self.account.as_deref())
+            .map(str::to_owned);
+        let operation = Operation {
+            name: "CreateWebhook",
+            method: http::Method::POST,
+            path: COLLECTION,
+            success: 201,
+        };
+        let webhook = self
+            .client
+            .execute(operation, || {
+                let mut request = self.client.raw().create_webhook().body(body.clone());
+                if let Some(account) = &account {
+                    request = request.account(account.clone());
+                }
+                request.send()
+            })
+            .await?;
+        Ok(Webhook::from(webhook))
+    }
+}
+
+/// Builder of a list; see [`Webhooks::list`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct ListWebhooks<'a> {
+    client: &'a Client,
+    page: u32,
+    page_size: u32,
+    account: Option<String>,
+}
+
+impl ListWebhooks<'_> {
+    /// The page, from 0 (default 0).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Webhooks per page, 1 to 100 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Validate, then fetch the page.
+    pub async fn send(self) -> Result<Page<Webhook>> {
+        rules::check_range(self.page_size, &rules::PAGE_SIZE)
+            .map_err(|reason| Error::validation("page_size", reason))?;
+        let page =
+            i32::try_from(self.page).map_err(|_| Error::validation("page", "is too large"))?;
+        let page_size = std::num::NonZeroU32::new(self.page_size)
+            .ok_or_else(|| Error::validation("page_size", "must be at least 1"))?;
+        let account = self
+            .client
+            .account(self.account.as_deref())
+            .map(str::to_owned);
+        let operation = Operation {
+            name: "RetrieveWebhooks",
+            method: http::Method::GET,
+            path: COLLECTION,
+            success: 200,
+        };
+        let page = self
+            .client
+            .execute(operation, || {
+                let mut request = self
+                    .client
+                    .raw()
+                    .retrieve_webhooks()
+                    .page(page)
+                    .page_size(page_size);
+                if let Some(account) = &account {
+                    request = request.account(account.clone());
+                }
+                request.send()
+            })
+            .await?;
+        Ok(Page::from(page))
+    }
+}
+
+/// Builder of an update; see [`Webhooks::update`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct UpdateWebhook<'a> {
+    client: &'a Client,
+    id: WebhookId,
+    url: Option<String>,
+    method: Option<CallbackMethod>,
+    encoding: Option<Encoding>,
+    events: Option<Vec<Event>>,
+    headers: Option<BTreeMap<String, String>>,
+    template: Option<String>,
+    account: Option<String>,
+}
+
+impl UpdateWebhook<'_> {
+    /// Replace the URL.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Replace the callback method.
+    pub fn method(mut self, method: CallbackMethod) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    /// Replace the encoding.
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = Some(encoding);
+        self
+    }
+
+    /// Replace the events (at least one).
+    pub fn events(mut self, events: impl IntoIterator<Item = Event>) -> Self {
+        let mut list: Vec<Event> = Vec::new();
+        for event in events {
+            if !list.contains(&event) {
+                list.push(event);
+            }
+        }
+        self.events = Some(list);
+        self
+    }
+
+    /// Replace the custom headers (an empty map removes them all).
+    pub fn headers<K: Into<String>, V: Into<String>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.headers = Some(
+            headers
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Replace the template.
+    pub fn template(mut self, template: impl Into<String>) -> Self {
+        self.template = Some(template.into());
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    fn body(&self) -> Result<wire::UpdateWebhookRequest> {
+        let nothing = self.url.is_none()
+            && self.method.is_none()
+            && self.encoding.is_none()
+            && self.events.is_none()
+            && self.headers.is_none()
+            && self.template.is_none();
+        if nothing {
+            return Err(Error::validation(
+                "update",
+                "set at least one field to update",
+            ));
+        }
+        let url = match &self.url {
+            Some(url) => {
+                rules::check_url(url).map_err(|reason| Error::validation("url", reason))?;
+                Some(url.parse().map_err(|err: wire::error::ConversionError| {
+                    Error::validation("url", err.to_string())
+                })?)
+            }
+            None => None,
+        };
+        let events = match &self.events {
+            Some(events) if events.is_empty() => {
+                return Err(Error::validation(
+                    "events",
+                    "must not be empty when updated",
+                ));
+            }
+            Some(events) => events.iter().copied().map(model::event_to_wire).collect(),
+            None => Vec::new(),
+        };
+        let headers = match &self.headers {
+            Some(headers) => Some(
+                wire_headers(headers)?.unwrap_or_else(|| wire::CallbackHeaders(Default::default())),
+            ),
+            None => None,
+        };
+        Ok(wire::UpdateWebhookRequest {
+            url,
+            method: self.method.map(model::method_to_wire),
+            encoding: self.encoding.map(model::encoding_to_wire),
+            events,
+            headers,
+            template: self.template.clone(),
+        })
+    }
+
+    /// Validate, then update the webhook; returns it as stored afterwards.
+    pub async fn send(self) -> Result<Webhook> {
+        let body = self.body()?;
+        let id: uuid::Uuid = self.id.into();
+        let account = self
+            .client
+            .account(self.account.as_deref())
+            .map(str::to_owned);
+        let operation = Operation {
+            name: "UpdateWebhook",
+            method: http::Method::PATCH,
+            path: ITEM,
+            success: 200,
+        };
+        let webhook = self
+            .client
+            .execute(operation, || {
+                let mut request = self
+                    .client
+                    .raw()
+                    .update_webhook()
+                    .webhook_id(id)
+                    .body(body.clone());
+                if let Some(account) = &account {
+                    request = request.account(account.clone());
+                }
+                request.send()
+            })
+            .await?;
+        Ok(Webhook::from(webhook))
+    }
+}
+
+/// Builder of a delete; see [`Webhooks::delete`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct DeleteWebhook<'a> {
+    client: &'a Client,
+    id: WebhookId,
+    account: Option<String>,
+}
+
+impl DeleteWebhook<'_> {
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Delete the webhook.
+    pub async fn send(self) -> Result<()> {
+        let id: uuid::Uuid = self.id.into();
+        let account = self
+            .client
+            .account(self.account.as_deref())
+            .map(str::to_owned);
+        let operation = Operation {
+            name: "DeleteWebhook",
+            method: http::Method::DELETE,
+            path: ITEM,
+            success: 204,
+        };
+        self.client
+            .execute(operation, || {
+                let mut request = self.client.raw().delete_webhook().webhook_id(id);
+                if let Some(account) = &account {
+                    request = request.account(account.clone());
+                }
+                request.send()
+            })
+            .await
+    }
+}
+
+fn wire_headers(headers: &BTreeMap<String, String>) -> Result<Option<wire::CallbackHeaders>> {
+    if headers.is_empty() {
+        return Ok(None);
+    }
+    rules::check_headers(headers)
+        .map_err(|(name, reason)| Error::validation(format!("headers.{name}"), reason))?;
+    let mut map = std::collections::HashMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let value = value
+            .parse::<wire::CallbackHeadersValue>()
+            .map_err(|err| Error::validation(format!("headers.{name}"), err.to_string()))?;
+        map.insert(name.clone(), value);
+    }
+    Ok(Some(wire::CallbackHeaders(map)))
+}
+
+/// Values checked against ranges far below `i32::MAX`.
+fn to_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
