@@ -1,0 +1,665 @@
+//! The client against a scripted loopback server: every error path, retries, timeouts,
+//! validation without I/O, HMAC as received, and secrets kept out of output.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use futures::TryStreamExt;
+use hmac::{Hmac, Mac};
+use webhooks_ergonomic::{AuthMode, Client, Error, Event, HmacAlgorithm, RetryPolicy, WebhookId};
+
+const SECRET: &str = "very-secret-value-42";
+const ID: &str = "76fa7010-8c1f-4a24-917a-4d62a54e744d";
+
+fn webhook_json(n: usize) -> String {
+    format!(
+        r#"{{"id":"{}","url":"https://example.com/{n}","method":"POST","encoding":"JSON","headers":{{}},"events":["RECEIVED_SMS"],"retries":0}}"#,
+        uuid::Uuid::from_u128(n as u128 + 1)
+    )
+}
+
+/// One scripted answer.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    delay: Duration,
+}
+
+fn answer(status: u16, body: impl Into<String>) -> Answer {
+    Answer {
+        status,
+        headers: vec![("content-type", "application/json".to_owned())],
+        body: body.into(),
+        delay: Duration::ZERO,
+    }
+}
+
+fn text(status: u16, body: impl Into<String>) -> Answer {
+    Answer {
+        status,
+        headers: vec![("content-type", "text/html".to_owned())],
+        body: body.into(),
+        delay: Duration::ZERO,
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+struct Server {
+    url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    /// Answers the requests in order with `script`; 500 once it runs out.
+    async fn start(script: Vec<Answer>) -> Server {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let queue = Arc::new(Mutex::new(VecDeque::from(script)));
+        let record = Arc::clone(&seen);
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = Arc::clone(&record);
+                let queue = Arc::clone(&queue);
+                async move {
+                    record.lock().unwrap().push(Seen {
+                        method,
+                        uri,
+                        headers,
+                        body,
+                    });
+                    let next = queue.lock().unwrap().pop_front();
+                    let Some(next) = next else {
+                        return (StatusCode::INTERNAL_SERVER_ERROR, "script exhausted")
+                            .into_response();
+                    };
+                    tokio::time::sleep(next.delay).await;
+                    let mut response = Response::new(axum::body::Body::from(next.body));
+                    *response.status_mut() = StatusCode::from_u16(next.status).unwrap();
+                    for (name, value) in next.headers {
+                        response.headers_mut().insert(name, value.parse().unwrap());
+                    }
+                    response
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Server { url, seen }
+    }
+
+    fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn client(server: &Server) -> Client {
+    client_with(
+        server,
+        RetryPolicy::default()
+            .backoff(Duration::ZERO, Duration::ZERO)
+            .max_retry_after(Duration::ZERO),
+    )
+}
+
+fn client_with(server: &Server, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .base_url(&server.url)
+        .credentials("key123", SECRET)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+fn id() -> WebhookId {
+    ID.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_400_maps_to_bad_request_with_and_without_details() {
+    let server = Server::start(vec![
+        answer(
+            400,
+            r#"{"message":"Invalid","details":["/url: Not a valid http url"]}"#,
+        ),
+        answer(400, r#"{"message":"Invalid page"}"#),
+    ])
+    .await;
+    let err = client(&server)
+        .webhooks()
+        .delete(id())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::BadRequest { message, details } if message == "Invalid" && details == &["/url: Not a valid http url"]),
+        "{err:?}"
+    );
+    let err = client(&server).webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::BadRequest { details, .. } if details.is_empty()),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), Some(400));
+}
+
+#[tokio::test]
+async fn documented_statuses_map_to_their_variants_without_retry() {
+    let server = Server::start(vec![
+        text(401, "Unauthorized"),
+        answer(403, r#"{"message":"Feature not enabled"}"#),
+        answer(404, ""),
+        answer(
+            409,
+            r#"{"message":"A webhook with the given url and method already exists."}"#,
+        ),
+        answer(500, r#"{"message":"boom"}"#),
+    ])
+    .await;
+    let hooks = client(&server);
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthorized { message } if message == "Unauthorized"),
+        "{err:?}"
+    );
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    assert!(matches!(err, Error::FeatureDisabled { .. }), "{err:?}");
+    let err = hooks.webhooks().delete(id()).send().await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    let err = hooks
+        .webhooks()
+        .create()
+        .url("https://e.com")
+        .event(Event::ReceivedSms)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict { message } if message.contains("already exists")),
+        "{err:?}"
+    );
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Server { status: 500, message } if message == "boom"),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 5, "none of these may be retried");
+}
+
+#[tokio::test]
+async fn get_is_retried_through_503_503_200() {
+    let page = r#"{"page":0,"pageSize":100,"pageData":[]}"#;
+    let server = Server::start(vec![
+        text(503, "busy"),
+        text(503, "busy"),
+        answer(200, page),
+    ])
+    .await;
+    let page = client(&server).webhooks().list().send().await.unwrap();
+    assert!(page.items.is_empty());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.method == Method::GET));
+}
+
+#[tokio::test]
+async fn retries_stop_after_the_attempt_limit() {
+    let server = Server::start(vec![
+        text(502, "a"),
+        text(502, "b"),
+        text(502, "c"),
+        text(502, "d"),
+    ])
+    .await;
+    let err = client(&server)
+        .webhooks()
+        .delete(id())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server { status: 502, message } if message == "c"),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn create_is_not_retried_by_default_but_can_opt_in() {
+    let server = Server::start(vec![
+        text(503, "busy"),
+        text(503, "busy"),
+        answer(201, webhook_json(0)),
+    ])
+    .await;
+    let create = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .webhooks()
+                .create()
+                .url("https://example.com/0")
+                .event(Event::ReceivedSms)
+                .send()
+                .await
+        }
+    };
+    let err = create(&client(&server)).await.unwrap_err();
+    assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+    assert_eq!(server.requests().len(), 1);
+    let opted_in = client_with(
+        &server,
+        RetryPolicy::default()
+            .backoff(Duration::ZERO, Duration::ZERO)
+            .retry_creates(true),
+    );
+    let created = create(&opted_in).await.unwrap();
+    assert_eq!(created.url, "https://example.com/0");
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_429_honours_retry_after_and_reports_it_when_out_of_attempts() {
+    let mut limited = answer(429, r#"{"message":"slow down"}"#);
+    limited.headers.push(("retry-after", "7".to_owned()));
+    let server = Server::start(vec![
+        limited.clone(),
+        answer(200, r#"{"page":0,"pageSize":100,"pageData":[]}"#),
+        limited,
+    ])
+    .await;
+    client(&server).webhooks().list().send().await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+    let err = client_with(&server, RetryPolicy::none())
+        .webhooks()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_and_empty_error_bodies_map_cleanly() {
+    let huge = "x".repeat(200_000);
+    let server = Server::start(vec![text(500, huge), text(404, "")]).await;
+    let hooks = client_with(&server, RetryPolicy::none());
+    match hooks.webhooks().list().send().await.unwrap_err() {
+        Error::Server {
+            status: 500,
+            message,
+        } => assert!(
+            message.len() <= 515 && message.ends_with("..."),
+            "{}",
+            message.len()
+        ),
+        other => panic!("{other:?}"),
+    }
+    let err = hooks.webhooks().delete(id()).send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { message } if message.is_empty()),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_success_body_that_does_not_decode_is_a_decode_error_with_an_excerpt() {
+    let server = Server::start(vec![text(200, "<html>captive portal</html>")]).await;
+    let err = client(&server).webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { status: 200, excerpt, .. } if excerpt.contains("captive portal")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out_instead_of_hanging() {
+    let mut slow = answer(200, r#"{"page":0,"pageSize":100,"pageData":[]}"#);
+    slow.delay = Duration::from_secs(5);
+    let server = Server::start(vec![slow]).await;
+    let hooks = Client::builder()
+        .base_url(&server.url)
+        .credentials("k", SECRET)
+        .retry(RetryPolicy::none())
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_a_transport_error_and_retried() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        for _ in 0..10 {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            *count.lock().unwrap() += 1;
+            drop(socket); // close without answering
+        }
+    });
+    let hooks = Client::builder()
+        .base_url(url)
+        .credentials("k", SECRET)
+        .retry(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
+        .build()
+        .unwrap();
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(
+        *accepted.lock().unwrap(),
+        3,
+        "three attempts, three connections"
+    );
+    assert!(!format!("{err:?}{err}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn invalid_input_is_rejected_before_any_request() {
+    let server = Server::start(vec![]).await;
+    let hooks = client(&server);
+    let webhooks = hooks.webhooks();
+    let cases = [
+        (
+            webhooks.create().event(Event::ReceivedSms).send().await,
+            "url",
+        ),
+        (
+            webhooks
+                .create()
+                .url("ftp://x.com")
+                .event(Event::ReceivedSms)
+                .send()
+                .await,
+            "url",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://-x.com")
+                .event(Event::ReceivedSms)
+                .send()
+                .await,
+            "url",
+        ),
+        (
+            webhooks.create().url("https://x.com").send().await,
+            "events",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://x.com")
+                .event(Event::ReceivedSms)
+                .header("Content-Type", "a")
+                .send()
+                .await,
+            "headers.Content-Type",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://x.com")
+                .event(Event::ReceivedSms)
+                .header("k".repeat(201), "v")
+                .send()
+                .await,
+            "",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://x.com")
+                .event(Event::ReceivedSms)
+                .read_timeout(0)
+                .send()
+                .await,
+            "read_timeout",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://x.com")
+                .event(Event::ReceivedSms)
+                .read_timeout(60_001)
+                .send()
+                .await,
+            "read_timeout",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://x.com")
+                .event(Event::ReceivedSms)
+                .retries(6)
+                .send()
+                .await,
+            "retries",
+        ),
+        (
+            webhooks
+                .create()
+                .url("https://x.com")
+                .event(Event::ReceivedSms)
+                .retry_delay(4)
+                .send()
+                .await,
+            "retry_delay",
+        ),
+        (webhooks.update(id()).send().await, "update"),
+        (webhooks.update(id()).events([]).send().await, "events"),
+        (webhooks.update(id()).url("not a url").send().await, "url"),
+    ];
+    for (result, field) in cases {
+        match result {
+            Err(Error::Validation { field: got, reason }) => {
+                assert!(
+                    got.starts_with(field),
+                    "expected field {field}, got {got}: {reason}"
+                );
+                assert!(!reason.is_empty());
+            }
+            other => panic!("expected a validation error on {field}, got {other:?}"),
+        }
+    }
+    for size in [0, 101] {
+        let err = webhooks.list().page_size(size).send().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Validation { field, .. } if field == "page_size"),
+            "{err:?}"
+        );
+    }
+    assert!(
+        server.requests().is_empty(),
+        "nothing may be sent: {:?}",
+        server.requests()
+    );
+}
+
+#[tokio::test]
+async fn hmac_headers_as_received_verify_independently() {
+    let server = Server::start(vec![
+        answer(200, webhook_json(0)),
+        answer(200, r#"{"page":3,"pageSize":5,"pageData":[]}"#),
+    ])
+    .await;
+    let hooks = Client::builder()
+        .base_url(&server.url)
+        .credentials("key123", SECRET)
+        .auth(AuthMode::Hmac(HmacAlgorithm::Sha1))
+        .build()
+        .unwrap();
+    hooks
+        .webhooks()
+        .update(id())
+        .template("{\"id\":\"$mtId\"}")
+        .send()
+        .await
+        .unwrap();
+    hooks
+        .webhooks()
+        .list()
+        .page(3)
+        .page_size(5)
+        .send()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    for seen in &requests {
+        let date = seen.headers["date"].to_str().unwrap();
+        let target = seen.uri.path_and_query().unwrap().as_str();
+        let mut lines = vec![format!("date: {date}")];
+        let mut names = "date request-line";
+        if !seen.body.is_empty() {
+            let md5 = format!("{:x}", md5::Md5::digest(&seen.body));
+            assert_eq!(seen.headers["x-content-md5"], md5.as_str());
+            lines.push(format!("x-Content-MD5: {md5}"));
+            names = "date x-Content-MD5 request-line";
+        }
+        lines.push(format!("{} {target} HTTP/1.1", seen.method));
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(lines.join("\n").as_bytes());
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        assert_eq!(
+            seen.headers["authorization"],
+            format!(r#"hmac username="key123", algorithm="hmac-sha1", headers="{names}", signature="{signature}""#).as_str()
+        );
+    }
+    assert_eq!(
+        requests[0].method,
+        Method::PATCH,
+        "signed with the real method"
+    );
+    assert_eq!(
+        requests[1].uri, "/v1/webhooks/messages?page=3&page_size=5",
+        "signed with the query"
+    );
+}
+
+use md5::Digest as _;
+
+#[tokio::test]
+async fn basic_auth_and_account_headers_are_sent() {
+    let server = Server::start(vec![answer(204, ""), answer(204, "")]).await;
+    let hooks = Client::builder()
+        .base_url(&server.url)
+        .credentials("key123", SECRET)
+        .auth(AuthMode::Basic)
+        .account("Parent-Sub")
+        .build()
+        .unwrap();
+    hooks.webhooks().delete(id()).send().await.unwrap();
+    hooks
+        .webhooks()
+        .delete(id())
+        .account("Other")
+        .send()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("key123:{SECRET}"));
+    assert_eq!(
+        requests[0].headers["authorization"],
+        format!("Basic {token}").as_str()
+    );
+    assert_eq!(requests[0].headers["account"], "Parent-Sub");
+    assert_eq!(requests[1].headers["account"], "Other");
+    assert!(
+        requests[0].headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("webhooks-ergonomic/")
+    );
+}
+
+#[tokio::test]
+async fn list_all_walks_pages_until_a_short_one() {
+    let full: Vec<String> = (0..100).map(webhook_json).collect();
+    let first = format!(
+        r#"{{"page":0,"pageSize":100,"pageData":[{}]}}"#,
+        full.join(",")
+    );
+    let second = format!(
+        r#"{{"page":1,"pageSize":100,"pageData":[{}]}}"#,
+        webhook_json(100)
+    );
+    let server = Server::start(vec![answer(200, first), answer(200, second)]).await;
+    let all: Vec<_> = client(&server)
+        .webhooks()
+        .list_all()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 101);
+    assert_eq!(all[100].url, "https://example.com/100");
+    let uris: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.uri.to_string())
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "/v1/webhooks/messages?page=0&page_size=100",
+            "/v1/webhooks/messages?page=1&page_size=100"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn secrets_never_appear_in_debug_or_display() {
+    let server = Server::start(vec![text(401, "no"), answer(400, r#"{"message":"bad"}"#)]).await;
+    let builder = Client::builder()
+        .base_url(&server.url)
+        .credentials("key123", SECRET)
+        .auth(AuthMode::Basic);
+    let builder_debug = format!("{builder:?}");
+    let hooks = builder.build().unwrap();
+    let errors = [
+        hooks.webhooks().list().send().await.unwrap_err(),
+        hooks.webhooks().delete(id()).send().await.unwrap_err(),
+        hooks.webhooks().create().send().await.unwrap_err(),
+    ];
+    let mut outputs = vec![
+        builder_debug,
+        format!("{hooks:?}"),
+        format!("{:?}", hooks.raw()),
+    ];
+    for err in &errors {
+        outputs.push(format!("{err:?}"));
+        outputs.push(err.to_string());
+    }
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("key123:{SECRET}"));
+    for output in outputs {
+        assert!(
+            !output.contains(SECRET) && !output.contains(&token),
+            "secret leaked: {output}"
+        );
+    }
+}
