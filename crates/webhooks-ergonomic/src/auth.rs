@@ -182,6 +182,38 @@ pub struct HmacHeaders {
 pub struct HmacSigner {
     credentials: Credentials,
     algorithm: HmacAlgorithm,
+    keyed: KeyedMac,
+}
+
+/// The HMAC state after absorbing the key, computed once per signer: each signature clones it
+/// instead of hashing the key again.
+#[derive(Clone)]
+enum KeyedMac {
+    Sha1(Hmac<sha1::Sha1>),
+    Sha256(Hmac<sha2::Sha256>),
+}
+
+impl KeyedMac {
+    fn new(algorithm: HmacAlgorithm, secret: &[u8]) -> KeyedMac {
+        const ANY_LENGTH: &str = "HMAC accepts keys of any length";
+        match algorithm {
+            HmacAlgorithm::Sha1 => KeyedMac::Sha1(Hmac::new_from_slice(secret).expect(ANY_LENGTH)),
+            HmacAlgorithm::Sha256 => {
+                KeyedMac::Sha256(Hmac::new_from_slice(secret).expect(ANY_LENGTH))
+            }
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> String {
+        match self {
+            KeyedMac::Sha1(mac) => {
+                BASE64.encode(mac.clone().chain_update(message).finalize().into_bytes())
+            }
+            KeyedMac::Sha256(mac) => {
+                BASE64.encode(mac.clone().chain_update(message).finalize().into_bytes())
+            }
+        }
+    }
 }
 
 impl fmt::Debug for HmacSigner {
@@ -197,6 +229,7 @@ impl HmacSigner {
     /// A signer for `credentials` with `algorithm`.
     pub fn new(credentials: Credentials, algorithm: HmacAlgorithm) -> HmacSigner {
         HmacSigner {
+            keyed: KeyedMac::new(algorithm, credentials.expose_secret().as_bytes()),
             credentials,
             algorithm,
         }
@@ -239,9 +272,7 @@ impl HmacSigner {
                 signing_string([("date", date.as_str()), ("request-line", line.as_str())]),
             ),
         };
-        let signature = self
-            .algorithm
-            .sign(self.credentials.expose_secret().as_bytes(), text.as_bytes());
+        let signature = self.keyed.sign(text.as_bytes());
         let authorization = format!(
             r#"hmac username="{}", algorithm="{}", headers="{names}", signature="{signature}""#,
             self.credentials.api_key(),
