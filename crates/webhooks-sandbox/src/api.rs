@@ -1,0 +1,323 @@
+//! The HTTP surface: the four API operations and the sandbox's own endpoints.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use serde_json::{Value, json};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+use webhooks_ergonomic::rules;
+
+use crate::delivery::{Deliverer, SimulatedEvent};
+use crate::store::{Store, StoredWebhook};
+use crate::{BODY_LIMIT, auth, validate};
+
+/// The sandbox's shared state.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) store: RwLock<Store>,
+    pub(crate) keys: auth::Keys,
+    pub(crate) default_account: String,
+    pub(crate) state_file: Option<PathBuf>,
+    pub(crate) deliverer: Deliverer,
+}
+
+impl App {
+    pub(crate) async fn trigger(
+        &self,
+        account: &str,
+        event: &SimulatedEvent,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let store = self.store.read().await;
+        self.deliverer.deliver(account, event, store.list(account))
+    }
+
+    /// Persists the store, when a state file is configured.
+    fn persist(&self, store: &Store) -> Result<(), ApiError> {
+        match &self.state_file {
+            Some(path) => store.save(path).map_err(|err| {
+                tracing::error!(error = %err, "could not write the state file");
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The sandbox could not save its state",
+                )
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/webhooks/messages", get(list).post(create))
+        .route("/v1/webhooks/messages/", get(list))
+        .route("/v1/webhooks/messages/{id}", patch(update).delete(remove))
+        .route("/sandbox/v1/events", post(simulate))
+        .route("/sandbox/v1/deliveries", get(deliveries))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "Resource not found") })
+        .method_not_allowed_fallback(|| async {
+            error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+/// An error answer: its status and an `ErrorBody`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> ApiError {
+    ApiError {
+        status,
+        body: json!({ "message": message }),
+    }
+}
+
+fn invalid_with(message: &str, details: Vec<String>) -> ApiError {
+    ApiError {
+        status: StatusCode::BAD_REQUEST,
+        body: json!({ "message": message, "details": details }),
+    }
+}
+
+fn invalid(details: Vec<String>) -> ApiError {
+    invalid_with("Invalid webhook request", details)
+}
+
+/// The account a request acts for, after authenticating it.
+fn authenticate(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, ApiError> {
+    let key = app
+        .keys
+        .authenticate(method, uri, headers, body, SystemTime::now())
+        .map_err(|reason| error(StatusCode::UNAUTHORIZED, reason))?;
+    Ok(headers
+        .get("account")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty())
+        .map_or(key, str::to_owned))
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
+        } else {
+            error(StatusCode::BAD_REQUEST, "Could not read the request body")
+        }
+    })
+}
+
+fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "The request body is not valid JSON",
+        )
+    })
+}
+
+fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| error(StatusCode::NOT_FOUND, "Webhook not found"))
+}
+
+fn respond(status: StatusCode, value: impl serde::Serialize) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+type Handled = Result<Response, ApiError>;
+
+async fn create(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Handled {
+    let body = body_bytes(body)?;
+    let account = authenticate(&app, &method, &uri, &headers, &body)?;
+    let new = validate::create(&json_body(&body)?).map_err(invalid)?;
+    let mut store = app.store.write().await;
+    if store.conflicts(&account, &new.url, new.method, None) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "A webhook with the given url and method already exists.",
+        ));
+    }
+    let webhook = StoredWebhook {
+        id: Uuid::new_v4(),
+        url: new.url,
+        method: new.method,
+        encoding: new.encoding,
+        headers: new.headers,
+        events: new.events,
+        template: new.template,
+        read_timeout: new.read_timeout,
+        retries: new.retries,
+        retry_delay: new.retry_delay,
+    };
+    store.insert(&account, webhook.clone());
+    app.persist(&store)?;
+    Ok(respond(StatusCode::CREATED, webhook))
+}
+
+async fn list(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Handled {
+    let account = authenticate(&app, &method, &uri, &headers, &[])?;
+    let query: HashMap<String, String> =
+        serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    let mut details = Vec::new();
+    let page = match query.get("page").map(|p| p.parse::<u32>()) {
+        None => 0,
+        Some(Ok(page)) => page,
+        Some(Err(_)) => {
+            details.push("/page: must be an integer of 0 or more".to_owned());
+            0
+        }
+    };
+    let size = query.get("page_size").or_else(|| query.get("pageSize"));
+    let page_size = match size.map(|s| s.parse::<u32>()) {
+        None => rules::DEFAULT_PAGE_SIZE,
+        Some(Ok(size)) if rules::PAGE_SIZE.contains(&size) => size,
+        Some(_) => {
+            let (min, max) = (rules::PAGE_SIZE.start(), rules::PAGE_SIZE.end());
+            details.push(format!(
+                "/page_size: must be an integer between {min} and {max}"
+            ));
+            0
+        }
+    };
+    if !details.is_empty() {
+        return Err(invalid_with("Invalid page request", details));
+    }
+    let store = app.store.read().await;
+    let items: Vec<&StoredWebhook> = store
+        .list(&account)
+        .iter()
+        .skip((page as usize).saturating_mul(page_size as usize))
+        .take(page_size as usize)
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        json!({"page": page, "pageSize": page_size, "pageData": items}),
+    ))
+}
+
+async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Handled {
+    let body = body_bytes(body)?;
+    let account = authenticate(&app, &method, &uri, &headers, &body)?;
+    let id = webhook_id(&id)?;
+    let patch = validate::update(&json_body(&body)?).map_err(invalid)?;
+    let mut store = app.store.write().await;
+    let Some(current) = store.get_mut(&account, id).map(|w| w.clone()) else {
+        return Err(error(StatusCode::NOT_FOUND, "Webhook not found"));
+    };
+    let mut updated = current;
+    if let Some(url) = patch.url {
+        updated.url = url;
+    }
+    if let Some(method) = patch.method {
+        updated.method = method;
+    }
+    if let Some(encoding) = patch.encoding {
+        updated.encoding = encoding;
+    }
+    if let Some(events) = patch.events {
+        updated.events = events;
+    }
+    if let Some(headers) = patch.headers {
+        updated.headers = headers;
+    }
+    if let Some(template) = patch.template {
+        updated.template = Some(template);
+    }
+    if store.conflicts(&account, &updated.url, updated.method, Some(id)) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "A webhook with the given url and method already exists.",
+        ));
+    }
+    if let Some(slot) = store.get_mut(&account, id) {
+        *slot = updated.clone();
+    }
+    app.persist(&store)?;
+    Ok(respond(StatusCode::OK, updated))
+}
+
+async fn remove(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Handled {
+    let account = authenticate(&app, &method, &uri, &headers, &[])?;
+    let id = webhook_id(&id)?;
+    let mut store = app.store.write().await;
+    if !store.remove(&account, id) {
+        return Err(error(StatusCode::NOT_FOUND, "Webhook not found"));
+    }
+    app.persist(&store)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn simulate(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Handled {
+    let body = body_bytes(body)?;
+    let caller = authenticate(&app, &method, &uri, &headers, &body)?;
+    let event: SimulatedEvent = serde_json::from_slice(&body).map_err(|err| {
+        error(
+            StatusCode::BAD_REQUEST,
+            &format!("Not a valid event: {err}"),
+        )
+    })?;
+    let account = event.account.clone().unwrap_or(caller);
+    let tasks = app.trigger(&account, &event).await;
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        json!({"account": account, "webhooks": tasks.len()}),
+    ))
+}
+
+async fn deliveries(State(app): State<Arc<App>>) -> Response {
+    respond(StatusCode::OK, app.deliverer.log.attempts())
+}
