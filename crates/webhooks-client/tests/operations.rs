@@ -6,7 +6,9 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use webhooks_client::hooks::{Inner, RequestSigner, SignError};
-use webhooks_client::types::{self, CreateWebhookRequest, Encoding, Event, HttpMethod, UpdateWebhookRequest};
+use webhooks_client::types::{
+    self, CreateWebhookRequest, Encoding, Event, HttpMethod, UpdateWebhookRequest,
+};
 use webhooks_client::{Client, Error};
 
 /// What the server saw of one request.
@@ -28,18 +30,25 @@ impl Server {
     async fn answering(status: u16, content_type: &'static str, answer: &'static str) -> Server {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let record = Arc::clone(&seen);
-        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-            let record = Arc::clone(&record);
-            async move {
-                record.lock().unwrap().push(Seen { method, uri, headers, body });
-                let status = StatusCode::from_u16(status).unwrap();
-                if body_is_empty(content_type) {
-                    status.into_response()
-                } else {
-                    (status, [("content-type", content_type)], answer).into_response()
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = Arc::clone(&record);
+                async move {
+                    record.lock().unwrap().push(Seen {
+                        method,
+                        uri,
+                        headers,
+                        body,
+                    });
+                    let status = StatusCode::from_u16(status).unwrap();
+                    if body_is_empty(content_type) {
+                        status.into_response()
+                    } else {
+                        (status, [("content-type", content_type)], answer).into_response()
+                    }
                 }
-            }
-        });
+            },
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -73,7 +82,13 @@ async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
         .encoding(Encoding::Json)
         .events(vec![Event::ReceivedSms, Event::DeliveredDr])
         .retries(Some(3));
-    let created = client(&server).create_webhook().account("Sub1").body(body).send().await.unwrap();
+    let created = client(&server)
+        .create_webhook()
+        .account("Sub1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), 201);
     assert_eq!(created.id.to_string(), ID);
     assert_eq!(created.events, vec![Event::ReceivedSms, Event::DeliveredDr]);
@@ -95,12 +110,21 @@ async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
 async fn list_sends_page_and_page_size_and_decodes_the_camel_case_page() {
     let page = format!(r#"{{"page":2,"pageSize":1,"pageData":[{WEBHOOK}]}}"#);
     let server = Server::answering(200, "application/json", Box::leak(page.into_boxed_str())).await;
-    let got = client(&server).retrieve_webhooks().page(2).page_size(1).send().await.unwrap();
+    let got = client(&server)
+        .retrieve_webhooks()
+        .page(2)
+        .page_size(1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!((got.page, got.page_size, got.page_data.len()), (2, 1, 1));
     let seen = server.only_request();
     assert_eq!(seen.method, Method::GET);
     assert_eq!(seen.uri, "/v1/webhooks/messages?page=2&page_size=1");
-    assert!(seen.headers.get("account").is_none(), "no Account header unless asked");
+    assert!(
+        seen.headers.get("account").is_none(),
+        "no Account header unless asked"
+    );
     assert!(seen.body.is_empty());
 }
 
@@ -109,7 +133,13 @@ async fn update_patches_only_the_fields_given() {
     let server = Server::answering(200, "application/json", WEBHOOK).await;
     let body = UpdateWebhookRequest::builder().url(Some("https://example.com/v2".parse().unwrap()));
     let id: uuid::Uuid = ID.parse().unwrap();
-    let updated = client(&server).update_webhook().webhook_id(id).body(body).send().await.unwrap();
+    let updated = client(&server)
+        .update_webhook()
+        .webhook_id(id)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(updated.url, "https://example.com/hook");
     let seen = server.only_request();
     assert_eq!(seen.method, Method::PATCH);
@@ -121,7 +151,13 @@ async fn update_patches_only_the_fields_given() {
 async fn delete_sends_delete_and_decodes_204_without_a_body() {
     let server = Server::answering(204, "", "").await;
     let id: uuid::Uuid = ID.parse().unwrap();
-    let deleted = client(&server).delete_webhook().webhook_id(id).account("Sub2").send().await.unwrap();
+    let deleted = client(&server)
+        .delete_webhook()
+        .webhook_id(id)
+        .account("Sub2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 204);
     let seen = server.only_request();
     assert_eq!(seen.method, Method::DELETE);
@@ -146,7 +182,13 @@ async fn a_400_decodes_message_and_details() {
         Err(Error::ErrorResponse(err)) => {
             assert_eq!(err.status(), 400);
             assert_eq!(err.message, "Invalid webhook");
-            assert_eq!(err.details, ["/url: Not a valid http url", "/events/0: [RECEIVED_123] is invalid"]);
+            assert_eq!(
+                err.details,
+                [
+                    "/url: Not a valid http url",
+                    "/events/0: [RECEIVED_123] is invalid"
+                ]
+            );
         }
         other => panic!("expected a 400 ErrorResponse, got {other:?}"),
     }
@@ -165,7 +207,9 @@ async fn a_non_json_error_body_keeps_its_status_headers_and_an_excerpt() {
     }
     let server = Server::answering(401, "", "").await;
     match client(&server).retrieve_webhooks().send().await {
-        Err(Error::ErrorResponse(err)) => assert_eq!((err.status().as_u16(), err.message.as_str()), (401, "")),
+        Err(Error::ErrorResponse(err)) => {
+            assert_eq!((err.status().as_u16(), err.message.as_str()), (401, ""))
+        }
         other => panic!("expected a normalized ErrorResponse, got {other:?}"),
     }
 }
@@ -178,13 +222,19 @@ struct RecordingSigner {
 
 impl RequestSigner for RecordingSigner {
     fn sign(&self, request: &mut reqwest::Request) -> Result<(), SignError> {
-        let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default().to_vec();
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .unwrap_or_default()
+            .to_vec();
         let target = match request.url().query() {
             Some(query) => format!("{}?{query}", request.url().path()),
             None => request.url().path().to_owned(),
         };
         *self.saw.lock().unwrap() = Some((request.method().to_string(), target, body));
-        request.headers_mut().insert("x-signed", "yes".parse().unwrap());
+        request
+            .headers_mut()
+            .insert("x-signed", "yes".parse().unwrap());
         Ok(())
     }
 }
@@ -195,12 +245,22 @@ async fn the_signer_sees_the_final_method_target_and_body_bytes() {
     let signer = Arc::new(RecordingSigner::default());
     let client = Client::new(&server.base_url, Inner::with_signer(signer.clone()));
     let body = UpdateWebhookRequest::builder().events(vec![Event::FailedDr]);
-    client.update_webhook().webhook_id(ID.parse::<uuid::Uuid>().unwrap()).body(body).send().await.unwrap();
+    client
+        .update_webhook()
+        .webhook_id(ID.parse::<uuid::Uuid>().unwrap())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     let seen = server.only_request();
     let (method, target, body) = signer.saw.lock().unwrap().clone().unwrap();
     assert_eq!(method, "PATCH");
     assert_eq!(target, seen.uri.to_string());
-    assert_eq!(body, seen.body.to_vec(), "the signer must see the exact bytes sent");
+    assert_eq!(
+        body,
+        seen.body.to_vec(),
+        "the signer must see the exact bytes sent"
+    );
     assert_eq!(seen.headers["x-signed"], "yes");
 }
 
@@ -215,20 +275,34 @@ impl RequestSigner for FailingSigner {
 
 #[tokio::test]
 async fn a_signer_failure_stops_the_request() {
-    let server = Server::answering(200, "application/json", r#"{"page":0,"pageSize":1,"pageData":[]}"#).await;
-    let client = Client::new(&server.base_url, Inner::with_signer(Arc::new(FailingSigner)));
+    let server = Server::answering(
+        200,
+        "application/json",
+        r#"{"page":0,"pageSize":1,"pageData":[]}"#,
+    )
+    .await;
+    let client = Client::new(
+        &server.base_url,
+        Inner::with_signer(Arc::new(FailingSigner)),
+    );
     match client.retrieve_webhooks().send().await {
         Err(Error::Custom(message)) => assert!(message.contains("clock unavailable"), "{message}"),
         other => panic!("expected the signer's error, got {other:?}"),
     }
-    assert!(server.seen.lock().unwrap().is_empty(), "nothing may be sent unsigned");
+    assert!(
+        server.seen.lock().unwrap().is_empty(),
+        "nothing may be sent unsigned"
+    );
 }
 
 #[test]
 fn every_generated_type_has_a_json_schema() {
     let schema = schemars::schema_for!(types::Webhook);
     let text = serde_json::to_string(&schema).unwrap();
-    assert!(text.contains("\"read_timeout\"") && text.contains("\"events\""), "{text}");
+    assert!(
+        text.contains("\"read_timeout\"") && text.contains("\"events\""),
+        "{text}"
+    );
     let _ = schemars::schema_for!(types::WebhookPage);
     let _ = schemars::schema_for!(types::ErrorBody);
 }
