@@ -3,8 +3,11 @@
 //!
 //! Breaking: an operation, parameter, schema or property removed; an operationId renamed; a
 //! parameter or property newly required; an enum value removed or added (the generated enums
-//! are closed, so a new value fails to decode); a type or format changed.
-//! Not breaking: operations, optional parameters, schemas and optional properties added.
+//! are closed, so a new value fails to decode); a type or format changed; a constraint
+//! tightened (a lower `maximum`/`maxLength`/`maxItems`, a higher `minimum`/`minLength`/
+//! `minItems`, a new or changed `pattern`: requests valid yesterday are rejected today).
+//! Not breaking: operations, optional parameters, schemas and optional properties added; a
+//! constraint relaxed or removed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -341,6 +344,7 @@ fn type_change(
             );
         }
     }
+    constraint_change(old, new, at, what, out);
     if let (Some(old_items), Some(new_items)) = (old.get("items"), new.get("items")) {
         type_change(
             Some(old_items),
@@ -348,6 +352,66 @@ fn type_change(
             &at.join("items"),
             &format!("the items of {what}"),
             out,
+        );
+    }
+}
+
+/// Which way a numeric constraint tightens: an upper bound tightens downwards, a lower bound
+/// upwards.
+#[derive(Clone, Copy)]
+enum Bound {
+    Upper,
+    Lower,
+}
+
+const BOUNDS: [(&str, Bound); 6] = [
+    ("maximum", Bound::Upper),
+    ("maxLength", Bound::Upper),
+    ("maxItems", Bound::Upper),
+    ("minimum", Bound::Lower),
+    ("minLength", Bound::Lower),
+    ("minItems", Bound::Lower),
+];
+
+/// Reports changed bounds and patterns; tightening is breaking, relaxing is not.
+fn constraint_change(old: &Value, new: &Value, at: &Pointer, what: &str, out: &mut Vec<Change>) {
+    for (field, bound) in BOUNDS {
+        let (before, after) = (old.get(field), new.get(field));
+        if before == after {
+            continue;
+        }
+        let number = |value: Option<&Value>| value.and_then(Value::as_f64);
+        let tightened = match (number(before), number(after), bound) {
+            (None, Some(_), _) => true,
+            (Some(_), None, _) => false,
+            (Some(b), Some(a), Bound::Upper) => a < b,
+            (Some(b), Some(a), Bound::Lower) => a > b,
+            (None, None, _) => true,
+        };
+        let verb = if tightened { "tightened" } else { "relaxed" };
+        push(
+            out,
+            tightened,
+            at.join(field),
+            format!(
+                "{field} of {what} {verb} from {} to {}",
+                show(before),
+                show(after)
+            ),
+        );
+    }
+    let (before, after) = (old.get("pattern"), new.get("pattern"));
+    if before != after {
+        let breaking = after.is_some();
+        push(
+            out,
+            breaking,
+            at.join("pattern"),
+            format!(
+                "pattern of {what} changed from {} to {}",
+                show(before),
+                show(after)
+            ),
         );
     }
 }
@@ -433,6 +497,36 @@ mod tests {
         new["components"]["schemas"]["Thing"]["properties"]["note"] = json!({"type": "string"});
         new["paths"]["/other"] = json!({"post": {"operationId": "MakeOther"}});
         let found = changes(&base(), &new);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|c| !c.breaking), "{found:?}");
+    }
+
+    #[test]
+    fn tightened_constraints_break_and_relaxed_ones_do_not() {
+        let mut old = base();
+        old["components"]["schemas"]["Thing"]["properties"]["id"]["maxLength"] = json!(1000);
+        old["components"]["schemas"]["Thing"]["properties"]["kind"]["minLength"] = json!(1);
+        let mut tighter = old.clone();
+        tighter["components"]["schemas"]["Thing"]["properties"]["id"]["maxLength"] = json!(999);
+        tighter["components"]["schemas"]["Thing"]["properties"]["kind"]["pattern"] =
+            json!("^[A-Z]$");
+        let found = changes(&old, &tighter);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|c| c.breaking), "{found:?}");
+        assert!(
+            found[0]
+                .what
+                .contains("maxLength of property `Thing.id` tightened from 1000 to 999"),
+            "{found:?}"
+        );
+
+        let mut looser = old.clone();
+        looser["components"]["schemas"]["Thing"]["properties"]["id"]["maxLength"] = json!(2000);
+        looser["components"]["schemas"]["Thing"]["properties"]["kind"]
+            .as_object_mut()
+            .unwrap()
+            .remove("minLength");
+        let found = changes(&old, &looser);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found.iter().all(|c| !c.breaking), "{found:?}");
     }
