@@ -66,7 +66,7 @@ async fn full_cycle(auth: AuthMode) {
 
     let page = webhooks.list().page(0).page_size(10).send().await.unwrap();
     assert_eq!((page.page, page.page_size), (0, 10));
-    assert_eq!(page.items, [created.clone()]);
+    assert_eq!(page.items, std::slice::from_ref(&created));
 
     let updated = webhooks
         .update(created.id)
