@@ -35,8 +35,8 @@ fn parse_both(payload: &Value) -> Callback {
     let json_body = serde_json::to_vec(payload).unwrap();
     let from_json = Callback::parse("application/json; charset=utf-8", &json_body)
         .unwrap_or_else(|err| panic!("JSON {payload}: {err}"));
-    let from_form = Callback::parse(FORM, &form(payload))
-        .unwrap_or_else(|err| panic!("form {payload}: {err}"));
+    let from_form =
+        Callback::parse(FORM, &form(payload)).unwrap_or_else(|err| panic!("form {payload}: {err}"));
     assert_eq!(from_json, from_form, "JSON and form readings differ");
     from_json
 }
@@ -92,21 +92,33 @@ fn delivery_report_example() {
     );
     assert!(report.delivery_report_id.as_uuid().is_some());
     assert_eq!(report.source_number.unwrap(), "+61400000001");
-    assert_eq!(report.date_received, Some(datetime!(2021-03-04 05:06:07.890 UTC)));
-    assert_eq!(report.submitted_date, Some(datetime!(2021-03-04 05:06:00.120 UTC)));
+    assert_eq!(
+        report.date_received,
+        Some(datetime!(2021-03-04 05:06:07.890 UTC))
+    );
+    assert_eq!(
+        report.submitted_date,
+        Some(datetime!(2021-03-04 05:06:00.120 UTC))
+    );
     assert_eq!(report.status, Some(DeliveryStatus::Delivered));
     assert_eq!(report.status_code, Some(DeliveryStatusCode::Delivered));
     assert_eq!(
         report.message_id.unwrap(),
         "8f0c4c2a-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
     );
-    assert_eq!(report.original_text.as_deref(), Some("Your order has shipped"));
+    assert_eq!(
+        report.original_text.as_deref(),
+        Some("Your order has shipped")
+    );
     let vendor = report.vendor_account.unwrap();
     assert_eq!(vendor.vendor_id.unwrap(), "VendorX");
     assert_eq!(vendor.account_id.unwrap(), "Acct42");
     assert_eq!(report.metadata["order"], "1234");
     assert_eq!(report.metadata["channel"], "web");
-    assert_eq!(report.extra, json!({"delay": "0"}).as_object().cloned().unwrap());
+    assert_eq!(
+        report.extra,
+        json!({"delay": "0"}).as_object().cloned().unwrap()
+    );
 }
 
 #[test]
@@ -125,7 +137,10 @@ fn sms_received_example() {
     assert_eq!(sms.account_id.unwrap(), "Acct42");
     assert_eq!(sms.destination_number.unwrap(), "+61400000002");
     assert_eq!(sms.source_number.unwrap(), "+61400000003");
-    assert_eq!(sms.date_received, Some(datetime!(2021-03-04 05:07:00.001 UTC)));
+    assert_eq!(
+        sms.date_received,
+        Some(datetime!(2021-03-04 05:07:00.001 UTC))
+    );
     assert_eq!(sms.content.as_deref(), Some("Thanks, see you & bye"));
     assert_eq!(sms.metadata["order"], "1234");
     assert!(sms.extra.is_empty());
@@ -151,14 +166,20 @@ fn mms_received_example_with_attachments() {
     let first = &mms.attachments[0];
     assert_eq!(first.content_type.as_deref(), Some("image/png"));
     assert_eq!(first.original_name.as_deref(), Some("hello.png"));
-    assert_eq!(first.content, "aGVsbG8=", "content stays base64 until decoded");
+    assert_eq!(
+        first.content, "aGVsbG8=",
+        "content stays base64 until decoded"
+    );
     assert_eq!(first.decode().unwrap(), b"hello");
     assert_eq!(
         mms.attachments[1].decode().unwrap(),
         b"world",
         "padding is optional"
     );
-    assert_eq!(mms.content, None, "the sample template sends no content with media");
+    assert_eq!(
+        mms.content, None,
+        "the sample template sends no content with media"
+    );
     assert_eq!(mms.metadata["order"], "1234");
 }
 
@@ -193,7 +214,10 @@ fn opt_out_example_with_and_without_message_id() {
         "metadata": {"order": "1234"}
     });
     let solicited = opt_out(parse_both(&payload));
-    assert_eq!(solicited.notification_id, "c0ffee00-1234-4abc-8def-0123456789ab");
+    assert_eq!(
+        solicited.notification_id,
+        "c0ffee00-1234-4abc-8def-0123456789ab"
+    );
     assert_eq!(
         solicited.message_id.unwrap(),
         "8f0c4c2a-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -249,12 +273,21 @@ fn sandbox_default_payloads_for_every_event() {
             "metadata": {}
         })));
         let parsed_status = report.status.unwrap();
-        assert!(!matches!(parsed_status, DeliveryStatus::Unknown(_)), "{status}");
+        assert!(
+            !matches!(parsed_status, DeliveryStatus::Unknown(_)),
+            "{status}"
+        );
         assert_eq!(parsed_status.as_str(), status);
         let parsed_code = report.status_code.unwrap();
-        assert!(!matches!(parsed_code, DeliveryStatusCode::Unknown(_)), "{code}");
+        assert!(
+            !matches!(parsed_code, DeliveryStatusCode::Unknown(_)),
+            "{code}"
+        );
         assert_eq!(parsed_code.as_str(), code);
-        assert_eq!((report.date_received, report.submitted_date), (Some(at), Some(at)));
+        assert_eq!(
+            (report.date_received, report.submitted_date),
+            (Some(at), Some(at))
+        );
         assert_eq!(
             report.vendor_account.unwrap().vendor_id.unwrap(),
             "MessageMedia"
@@ -273,9 +306,15 @@ fn sandbox_default_payloads_for_every_event() {
     })));
     assert_eq!(sms.content.as_deref(), Some("Hello"));
     assert_eq!(sms.metadata["campaign"], "spring");
-    assert_eq!(sms.metadata["n"], "3", "non-text metadata keeps its JSON text");
+    assert_eq!(
+        sms.metadata["n"], "3",
+        "non-text metadata keeps its JSON text"
+    );
 
-    for attachments in [json!([]), json!([{"content_type": "image/gif", "content": "R0lGODlh", "original_name": "a.gif"}])] {
+    for attachments in [
+        json!([]),
+        json!([{"content_type": "image/gif", "content": "R0lGODlh", "original_name": "a.gif"}]),
+    ] {
         let count = attachments.as_array().unwrap().len();
         let mms = inbound_mms(parse_both(&json!({
             "account_id": "acct",
@@ -333,8 +372,14 @@ fn missing_optional_fields_read_as_none_and_extra_fields_are_kept() {
 fn timestamps_with_and_without_fractions_and_offsets() {
     for (text, expected) in [
         ("2016-12-07T08:44:00Z", datetime!(2016-12-07 08:44:00 UTC)),
-        ("2016-12-07T08:44:00.850Z", datetime!(2016-12-07 08:44:00.850 UTC)),
-        ("2016-12-07T18:44:00.5+10:00", datetime!(2016-12-07 08:44:00.5 UTC)),
+        (
+            "2016-12-07T08:44:00.850Z",
+            datetime!(2016-12-07 08:44:00.850 UTC),
+        ),
+        (
+            "2016-12-07T18:44:00.5+10:00",
+            datetime!(2016-12-07 08:44:00.5 UTC),
+        ),
     ] {
         let body = json!({"reply_id": "r", "date_received": text}).to_string();
         let sms = inbound_sms(Callback::parse(JSON, body.as_bytes()).unwrap());
@@ -380,11 +425,21 @@ fn the_variant_follows_the_documented_rule() {
         Ok(_) => "other",
         Err(_) => "error",
     };
-    assert_eq!(variant(r#"{"delivery_report_id":"a","notification_id":"b","reply_id":"c"}"#), "dr");
-    assert_eq!(variant(r#"{"notification_id":"b","reply_id":"c","attachments":[]}"#), "opt-out");
+    assert_eq!(
+        variant(r#"{"delivery_report_id":"a","notification_id":"b","reply_id":"c"}"#),
+        "dr"
+    );
+    assert_eq!(
+        variant(r#"{"notification_id":"b","reply_id":"c","attachments":[]}"#),
+        "opt-out"
+    );
     assert_eq!(variant(r#"{"reply_id":"c","attachments":[]}"#), "mms");
     assert_eq!(variant(r#"{"reply_id":"c"}"#), "sms");
-    assert_eq!(variant(r#"{"delivery_report_id":"","reply_id":"c"}"#), "sms", "empty ids are absent");
+    assert_eq!(
+        variant(r#"{"delivery_report_id":"","reply_id":"c"}"#),
+        "sms",
+        "empty ids are absent"
+    );
     assert_eq!(variant(r#"{"attachments":[]}"#), "error");
 }
 
@@ -397,25 +452,49 @@ fn unreadable_bodies_are_typed_errors() {
         Err(ParseError::UnknownShape { fields }) if fields == ["id", "status"]
     ));
     assert!(matches!(
-        Callback::parse("application/xml", b"<callback><reply_id>r</reply_id></callback>"),
+        Callback::parse(
+            "application/xml",
+            b"<callback><reply_id>r</reply_id></callback>"
+        ),
         Err(ParseError::UnsupportedContentType { .. })
     ));
-    assert!(matches!(Callback::parse(JSON, b""), Err(ParseError::EmptyBody)));
+    assert!(matches!(
+        Callback::parse(JSON, b""),
+        Err(ParseError::EmptyBody)
+    ));
     assert!(matches!(
         Callback::parse(JSON, b"{\"reply_id\":"),
         Err(ParseError::InvalidJson { .. })
     ));
-    assert!(matches!(Callback::parse(JSON, b"\"text\""), Err(ParseError::NotAnObject)));
+    assert!(matches!(
+        Callback::parse(JSON, b"\"text\""),
+        Err(ParseError::NotAnObject)
+    ));
 
     let field_error = |body: &str| match Callback::parse(JSON, body.as_bytes()) {
         Err(ParseError::InvalidField { field, .. }) => field,
         other => panic!("{body}: expected an invalid field, got {other:?}"),
     };
-    assert_eq!(field_error(r#"{"reply_id":"r","date_received":"yesterday"}"#), "date_received");
-    assert_eq!(field_error(r#"{"reply_id":"r","content":{"a":1}}"#), "content");
-    assert_eq!(field_error(r#"{"reply_id":"r","metadata":[1]}"#), "metadata");
-    assert_eq!(field_error(r#"{"reply_id":"r","attachments":"nope"}"#), "attachments");
-    assert_eq!(field_error(r#"{"reply_id":"r","attachments":[1]}"#), "attachments[0]");
+    assert_eq!(
+        field_error(r#"{"reply_id":"r","date_received":"yesterday"}"#),
+        "date_received"
+    );
+    assert_eq!(
+        field_error(r#"{"reply_id":"r","content":{"a":1}}"#),
+        "content"
+    );
+    assert_eq!(
+        field_error(r#"{"reply_id":"r","metadata":[1]}"#),
+        "metadata"
+    );
+    assert_eq!(
+        field_error(r#"{"reply_id":"r","attachments":"nope"}"#),
+        "attachments"
+    );
+    assert_eq!(
+        field_error(r#"{"reply_id":"r","attachments":[1]}"#),
+        "attachments[0]"
+    );
     assert_eq!(
         field_error(r#"{"reply_id":"r","attachments":[{"content":["x"]}]}"#),
         "attachments[0].content"
@@ -429,7 +508,10 @@ fn unreadable_bodies_are_typed_errors() {
     let message = Callback::parse(JSON, br#"{"reply_id":"r","date_received":"yesterday"}"#)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("date_received") && message.contains("yesterday"), "{message}");
+    assert!(
+        message.contains("date_received") && message.contains("yesterday"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -444,7 +526,11 @@ fn bad_base64_in_an_attachment_is_a_typed_error_on_decode() {
         )
         .expect("attachments are decoded on request, not when parsing"),
     );
-    assert_eq!(mms.attachments[0].decode().unwrap(), b"hello", "line breaks ignored");
+    assert_eq!(
+        mms.attachments[0].decode().unwrap(),
+        b"hello",
+        "line breaks ignored"
+    );
     let err = mms.attachments[1].decode().unwrap_err();
     assert_eq!(err.original_name(), Some("broken.png"));
     assert!(err.to_string().contains("broken.png"), "{err}");

@@ -12,9 +12,7 @@ use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha224, Sha256, Sha512};
-use webhooks_ergonomic::callbacks::{
-    Callback, DigestType, ReceiveError, Verifier, VerifyError,
-};
+use webhooks_ergonomic::callbacks::{Callback, DigestType, ReceiveError, Verifier, VerifyError};
 
 const KEY_1: &str = "7d3c1f0e-5a4b-4c2d-9e8f-102030405060";
 const KEY_2: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f00112233";
@@ -47,13 +45,29 @@ fn verifier() -> Verifier {
 
 /// Signs `method path`, `date` and `body` the way the platform does, independently of the
 /// crate's own `signed_bytes`.
-fn sign(key: &RsaPrivateKey, digest: &str, method: &str, path: &str, date: &str, body: &[u8]) -> String {
+fn sign(
+    key: &RsaPrivateKey,
+    digest: &str,
+    method: &str,
+    path: &str,
+    date: &str,
+    body: &[u8],
+) -> String {
     let mut signed = format!("{method} {path} HTTP/1.1{date}").into_bytes();
     signed.extend_from_slice(body);
     let (hashed, scheme) = match digest.replace('-', "").to_ascii_uppercase().as_str() {
-        "SHA224" => (Sha224::digest(&signed).to_vec(), Pkcs1v15Sign::new::<Sha224>()),
-        "SHA256" => (Sha256::digest(&signed).to_vec(), Pkcs1v15Sign::new::<Sha256>()),
-        "SHA512" => (Sha512::digest(&signed).to_vec(), Pkcs1v15Sign::new::<Sha512>()),
+        "SHA224" => (
+            Sha224::digest(&signed).to_vec(),
+            Pkcs1v15Sign::new::<Sha224>(),
+        ),
+        "SHA256" => (
+            Sha256::digest(&signed).to_vec(),
+            Pkcs1v15Sign::new::<Sha256>(),
+        ),
+        "SHA512" => (
+            Sha512::digest(&signed).to_vec(),
+            Pkcs1v15Sign::new::<Sha512>(),
+        ),
         other => panic!("no such digest {other}"),
     };
     BASE64.encode(key.sign(scheme, &hashed).unwrap())
@@ -130,14 +144,21 @@ fn header_names_and_key_ids_match_in_any_case() {
     let verified = verifier()
         .verify(&Method::POST, &uri(PATH), &shouting, BODY)
         .unwrap();
-    assert_eq!(verified.key_id, KEY_1, "ids are stored and reported lowercase");
+    assert_eq!(
+        verified.key_id, KEY_1,
+        "ids are stored and reported lowercase"
+    );
 }
 
 #[test]
 fn an_absolute_request_uri_signs_as_its_path_and_query() {
     let headers = signed_headers(&keys()[0], KEY_1, "SHA256");
     let absolute = uri(&format!("https://receiver.example{PATH}"));
-    assert!(verifier().verify(&Method::POST, &absolute, &headers, BODY).is_ok());
+    assert!(
+        verifier()
+            .verify(&Method::POST, &absolute, &headers, BODY)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -145,19 +166,39 @@ fn tampering_with_body_uri_method_date_or_signature_is_rejected() {
     let verifier = verifier();
     let headers = signed_headers(&keys()[0], KEY_1, "SHA512");
     let path = uri(PATH);
-    assert!(verifier.verify(&Method::POST, &path, &headers, BODY).is_ok());
+    assert!(
+        verifier
+            .verify(&Method::POST, &path, &headers, BODY)
+            .is_ok()
+    );
 
     let bad = |result: Result<_, VerifyError>, what: &str| {
         assert_eq!(result.unwrap_err(), VerifyError::BadSignature, "{what}");
     };
-    let reserialized = serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(BODY).unwrap()).unwrap();
-    bad(verifier.verify(&Method::POST, &path, &headers, &reserialized), "re-serialized body");
-    bad(verifier.verify(&Method::POST, &path, &headers, b""), "empty body");
+    let reserialized =
+        serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(BODY).unwrap())
+            .unwrap();
+    bad(
+        verifier.verify(&Method::POST, &path, &headers, &reserialized),
+        "re-serialized body",
+    );
+    bad(
+        verifier.verify(&Method::POST, &path, &headers, b""),
+        "empty body",
+    );
     let mut flipped = BODY.to_vec();
     flipped[20] ^= 1;
-    bad(verifier.verify(&Method::POST, &path, &headers, &flipped), "one bit of the body");
     bad(
-        verifier.verify(&Method::POST, &uri("/hooks/messagemedia?tenant=evil&x=a%20b"), &headers, BODY),
+        verifier.verify(&Method::POST, &path, &headers, &flipped),
+        "one bit of the body",
+    );
+    bad(
+        verifier.verify(
+            &Method::POST,
+            &uri("/hooks/messagemedia?tenant=evil&x=a%20b"),
+            &headers,
+            BODY,
+        ),
         "query",
     );
     bad(
@@ -165,25 +206,46 @@ fn tampering_with_body_uri_method_date_or_signature_is_rejected() {
         "query dropped",
     );
     bad(
-        verifier.verify(&Method::POST, &uri("/other?tenant=acme&x=a%20b"), &headers, BODY),
+        verifier.verify(
+            &Method::POST,
+            &uri("/other?tenant=acme&x=a%20b"),
+            &headers,
+            BODY,
+        ),
         "path",
     );
-    bad(verifier.verify(&Method::PUT, &path, &headers, BODY), "method");
+    bad(
+        verifier.verify(&Method::PUT, &path, &headers, BODY),
+        "method",
+    );
 
     let mut other_date = headers.clone();
     set(&mut other_date, "date", "Tue, 03 Jun 2025 10:20:31 GMT");
-    bad(verifier.verify(&Method::POST, &path, &other_date, BODY), "Date");
+    bad(
+        verifier.verify(&Method::POST, &path, &other_date, BODY),
+        "Date",
+    );
 
     let mut other_signature = headers.clone();
     let valid = headers["x-messagemedia-signature"].to_str().unwrap();
     let mut bytes = BASE64.decode(valid).unwrap();
     bytes[0] ^= 0x80;
-    set(&mut other_signature, "x-messagemedia-signature", &BASE64.encode(&bytes));
-    bad(verifier.verify(&Method::POST, &path, &other_signature, BODY), "signature bit");
+    set(
+        &mut other_signature,
+        "x-messagemedia-signature",
+        &BASE64.encode(&bytes),
+    );
+    bad(
+        verifier.verify(&Method::POST, &path, &other_signature, BODY),
+        "signature bit",
+    );
 
     let mut wrong_digest = headers.clone();
     set(&mut wrong_digest, "x-messagemedia-digest-type", "SHA256");
-    bad(verifier.verify(&Method::POST, &path, &wrong_digest, BODY), "digest header swapped");
+    bad(
+        verifier.verify(&Method::POST, &path, &wrong_digest, BODY),
+        "digest header swapped",
+    );
 }
 
 #[test]
@@ -196,12 +258,18 @@ fn a_second_key_is_accepted_by_its_id_for_rotation() {
     let path = uri(PATH);
     let by_new_key = signed_headers(&keys()[1], KEY_2, "SHA256");
     assert_eq!(
-        verifier.verify(&Method::POST, &path, &by_new_key, BODY).unwrap().key_id,
+        verifier
+            .verify(&Method::POST, &path, &by_new_key, BODY)
+            .unwrap()
+            .key_id,
         KEY_2
     );
     let by_old_key = signed_headers(&keys()[0], KEY_1, "SHA256");
     assert_eq!(
-        verifier.verify(&Method::POST, &path, &by_old_key, BODY).unwrap().key_id,
+        verifier
+            .verify(&Method::POST, &path, &by_old_key, BODY)
+            .unwrap()
+            .key_id,
         KEY_1
     );
     // The key id picks the key: the new key's signature under the old id fails.
@@ -217,7 +285,11 @@ fn a_second_key_is_accepted_by_its_id_for_rotation() {
         verifier.verify(&Method::POST, &path, &by_old_key, BODY),
         Err(VerifyError::UnknownKeyId { key_id }) if key_id == KEY_1
     ));
-    assert!(verifier.verify(&Method::POST, &path, &by_new_key, BODY).is_ok());
+    assert!(
+        verifier
+            .verify(&Method::POST, &path, &by_new_key, BODY)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -225,7 +297,9 @@ fn an_unknown_key_id_is_rejected() {
     let headers = signed_headers(&keys()[1], KEY_2, "SHA256");
     assert_eq!(
         verifier().verify(&Method::POST, &uri(PATH), &headers, BODY),
-        Err(VerifyError::UnknownKeyId { key_id: KEY_2.into() })
+        Err(VerifyError::UnknownKeyId {
+            key_id: KEY_2.into()
+        })
     );
     let empty = Verifier::new();
     assert!(matches!(
@@ -243,12 +317,19 @@ fn stale_and_future_dates_are_rejected_with_an_injected_clock() {
         } else {
             sent - Duration::from_secs((-offset) as u64)
         };
-        verifier().max_age(Duration::from_secs(300)).clock(move || moment)
+        verifier()
+            .max_age(Duration::from_secs(300))
+            .clock(move || moment)
     };
     let headers = signed_headers(&keys()[0], KEY_1, "SHA256");
     let path = uri(PATH);
     for fresh in [0, 299, 300, -300] {
-        assert!(at(fresh).verify(&Method::POST, &path, &headers, BODY).is_ok(), "{fresh}");
+        assert!(
+            at(fresh)
+                .verify(&Method::POST, &path, &headers, BODY)
+                .is_ok(),
+            "{fresh}"
+        );
     }
     for stale in [301, 86_400, -301] {
         assert!(
@@ -260,7 +341,11 @@ fn stale_and_future_dates_are_rejected_with_an_injected_clock() {
         );
     }
     // Without a window, an old but correctly signed callback verifies.
-    assert!(verifier().verify(&Method::POST, &path, &headers, BODY).is_ok());
+    assert!(
+        verifier()
+            .verify(&Method::POST, &path, &headers, BODY)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -268,7 +353,9 @@ fn freshness_is_checked_before_the_signature() {
     let mut headers = signed_headers(&keys()[0], KEY_1, "SHA256");
     set(&mut headers, "x-messagemedia-signature", "AAAA");
     let late = httpdate::parse_http_date(DATE).unwrap() + Duration::from_secs(3_600);
-    let verifier = verifier().max_age(Duration::from_secs(60)).clock(move || late);
+    let verifier = verifier()
+        .max_age(Duration::from_secs(60))
+        .clock(move || late);
     assert!(matches!(
         verifier.verify(&Method::POST, &uri(PATH), &headers, BODY),
         Err(VerifyError::StaleDate { .. })
@@ -286,13 +373,20 @@ fn an_unparsable_date_is_rejected_when_a_window_is_set() {
         ("Date", "yesterday"),
     ]);
     assert_eq!(
-        verifier()
-            .max_age(Duration::from_secs(300))
-            .verify(&Method::POST, &uri(PATH), &headers, BODY),
-        Err(VerifyError::InvalidDate { date: "yesterday".into() })
+        verifier().max_age(Duration::from_secs(300)).verify(
+            &Method::POST,
+            &uri(PATH),
+            &headers,
+            BODY
+        ),
+        Err(VerifyError::InvalidDate {
+            date: "yesterday".into()
+        })
     );
     assert!(
-        verifier().verify(&Method::POST, &uri(PATH), &headers, BODY).is_ok(),
+        verifier()
+            .verify(&Method::POST, &uri(PATH), &headers, BODY)
+            .is_ok(),
         "without a window the Date is only signed text"
     );
 }
@@ -328,10 +422,15 @@ fn each_missing_or_duplicated_header_is_named() {
         );
     }
     let mut not_text = signed.clone();
-    not_text.insert("x-messagemedia-key-id", HeaderValue::from_bytes(b"\xffkey").unwrap());
+    not_text.insert(
+        "x-messagemedia-key-id",
+        HeaderValue::from_bytes(b"\xffkey").unwrap(),
+    );
     assert_eq!(
         verifier().verify(&Method::POST, &uri(PATH), &not_text, BODY),
-        Err(VerifyError::InvalidHeader { name: "x-messagemedia-key-id" })
+        Err(VerifyError::InvalidHeader {
+            name: "x-messagemedia-key-id"
+        })
     );
 }
 
@@ -340,18 +439,24 @@ fn unsupported_digests_and_ciphers_and_malformed_signatures_are_typed() {
     let check = |name: &str, value: &str| {
         let mut headers = signed_headers(&keys()[0], KEY_1, "SHA256");
         set(&mut headers, name, value);
-        verifier().verify(&Method::POST, &uri(PATH), &headers, BODY).unwrap_err()
+        verifier()
+            .verify(&Method::POST, &uri(PATH), &headers, BODY)
+            .unwrap_err()
     };
     for digest in ["SHA1", "MD5", "SHA-384", ""] {
         assert_eq!(
             check("x-messagemedia-digest-type", digest),
-            VerifyError::UnsupportedDigest { digest: digest.into() }
+            VerifyError::UnsupportedDigest {
+                digest: digest.into()
+            }
         );
     }
     for cipher in ["DSA", "ECDSA", "RSA-PSS"] {
         assert_eq!(
             check("x-messagemedia-cipher-type", cipher),
-            VerifyError::UnsupportedCipher { cipher: cipher.into() }
+            VerifyError::UnsupportedCipher {
+                cipher: cipher.into()
+            }
         );
     }
     for (signature, hint) in [("not base64!", "base64"), ("AAAA", "bytes"), ("", "bytes")] {
@@ -381,12 +486,28 @@ fn keys_load_from_base64_der_with_line_breaks_and_from_pem() {
     let spki_pem = public.to_public_key_pem(LineEnding::LF).unwrap();
     let pkcs1_pem = public.to_pkcs1_pem(LineEnding::CRLF).unwrap();
     let headers = signed_headers(&keys()[0], KEY_1, "SHA256");
-    for (form, text) in [("wrapped DER", wrapped), ("SPKI PEM", spki_pem), ("PKCS#1 PEM", pkcs1_pem)] {
-        let verifier = Verifier::new().with_key(KEY_1, &text).unwrap_or_else(|err| panic!("{form}: {err}"));
-        assert!(verifier.verify(&Method::POST, &uri(PATH), &headers, BODY).is_ok(), "{form}");
+    for (form, text) in [
+        ("wrapped DER", wrapped),
+        ("SPKI PEM", spki_pem),
+        ("PKCS#1 PEM", pkcs1_pem),
+    ] {
+        let verifier = Verifier::new()
+            .with_key(KEY_1, &text)
+            .unwrap_or_else(|err| panic!("{form}: {err}"));
+        assert!(
+            verifier
+                .verify(&Method::POST, &uri(PATH), &headers, BODY)
+                .is_ok(),
+            "{form}"
+        );
     }
-    let err = Verifier::new().with_key(KEY_1, "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA").unwrap_err();
-    assert!(matches!(err, VerifyError::InvalidKey { ref key_id, .. } if key_id == KEY_1), "{err}");
+    let err = Verifier::new()
+        .with_key(KEY_1, "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA")
+        .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::InvalidKey { ref key_id, .. } if key_id == KEY_1),
+        "{err}"
+    );
 }
 
 #[test]
@@ -396,7 +517,10 @@ fn debug_shows_key_ids_and_no_key_material() {
     assert!(debug.contains(KEY_1), "{debug}");
     assert!(debug.contains("300"), "{debug}");
     let der = public_key_base64(&keys()[0]);
-    assert!(!debug.contains(&der[..40]) && !debug.contains("BigUint"), "{debug}");
+    assert!(
+        !debug.contains(&der[..40]) && !debug.contains("BigUint"),
+        "{debug}"
+    );
 }
 
 #[test]
@@ -434,7 +558,9 @@ fn verify_and_parse_returns_the_typed_callback_or_says_which_step_failed() {
 #[test]
 fn garbage_headers_and_bodies_never_panic() {
     // A bounded, deterministic sweep; every outcome must be an error (nothing here is signed).
-    let verifier = verifier().max_age(Duration::from_secs(300)).clock(SystemTime::now);
+    let verifier = verifier()
+        .max_age(Duration::from_secs(300))
+        .clock(SystemTime::now);
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {
         seed ^= seed << 13;
@@ -458,7 +584,11 @@ fn garbage_headers_and_bodies_never_panic() {
             2 => text(round % 700),
             _ => BASE64.encode(vec![0xffu8; 256]),
         };
-        let date = if round % 3 == 0 { httpdate::fmt_http_date(SystemTime::now()) } else { text(29) };
+        let date = if round % 3 == 0 {
+            httpdate::fmt_http_date(SystemTime::now())
+        } else {
+            text(29)
+        };
         let body = text(round % 97).into_bytes();
         let headers = headers(&[
             ("X-MessageMedia-Signature", signature.trim()),

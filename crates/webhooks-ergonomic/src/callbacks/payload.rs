@@ -598,7 +598,7 @@ fn invalid(field: &str, reason: String) -> ParseError {
 }
 
 /// At most 64 characters of untrusted text, for error messages.
-fn excerpt(text: &str) -> String {
+pub(super) fn excerpt(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = chars.by_ref().take(64).collect();
     if chars.next().is_some() {

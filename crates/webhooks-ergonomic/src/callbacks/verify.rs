@@ -16,7 +16,7 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::{Digest, Sha224, Sha256, Sha512};
 
 use super::ids::KeyId;
-use super::payload::{Callback, ParseError};
+use super::payload::{Callback, ParseError, excerpt};
 
 /// `X-MessageMedia-Signature`: the base64 RSA signature.
 pub const SIGNATURE_HEADER: &str = "x-messagemedia-signature";
@@ -467,16 +467,6 @@ fn read_public_key(text: &str) -> Result<RsaPublicKey, String> {
     RsaPublicKey::from_public_key_der(&der)
         .or_else(|spki| RsaPublicKey::from_pkcs1_der(&der).map_err(|_| spki))
         .map_err(|err| format!("not an RSA SubjectPublicKeyInfo: {err}"))
-}
-
-/// At most 64 characters of untrusted text, for error messages.
-fn excerpt(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.by_ref().take(64).collect();
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
