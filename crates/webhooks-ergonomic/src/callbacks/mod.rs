@@ -1,1 +1,127 @@
 //! The receiving side: what MessageMedia sends to your URL.
+//!
+//! Two jobs, usable apart or together:
+//!
+//! - **Typed events**: [`Callback::parse`] reads a callback body (JSON or form-encoded) into a
+//!   [`DeliveryReport`], an [`InboundSms`], an [`InboundMms`] (attachments decoded on request
+//!   with [`Attachment::decode`]) or an [`OptOut`]. A webhook's template decides the body's
+//!   shape; the types read the shape the vendor's sample templates produce, tolerate missing
+//!   and extra fields, and say in their docs which field each value comes from. How the
+//!   variant is chosen is documented on [`Callback`].
+//! - **Signed-callback verification** (feature `verify`, on by default): when your account has
+//!   secure callbacks and an enabled signature key, every callback carries
+//!   `X-MessageMedia-Signature`, `X-MessageMedia-Digest-Type`, `X-MessageMedia-Cipher-Type`,
+//!   `X-MessageMedia-Key-Id` and `Date`. A `Verifier` holding the public keys of your signature
+//!   keys (by key id, so keys can rotate) checks the RSA signature over the request line, the
+//!   `Date` and the **raw body bytes**. Verify before you parse, and never over re-serialized
+//!   JSON: the signature covers the bytes as they arrived.
+//!
+//! # Verifying in a plain `http` / hyper service
+//!
+//! Collect the body into [`bytes::Bytes`] (with hyper, `http_body_util::BodyExt::collect`),
+//! then hand the request's parts to `Verifier::verify_and_parse`:
+//!
+#![cfg_attr(feature = "verify", doc = "```")]
+#![cfg_attr(not(feature = "verify"), doc = "```ignore")]
+//! use bytes::Bytes;
+//! use http::{Request, Response, StatusCode};
+//! use webhooks_ergonomic::callbacks::{Callback, ReceiveError, Verifier};
+//!
+//! fn receive(verifier: &Verifier, request: Request<Bytes>) -> Response<String> {
+//!     let (parts, body) = request.into_parts();
+//!     // `parts.uri` is the request target as received: path and query, untouched.
+//!     match verifier.verify_and_parse(&parts.method, &parts.uri, &parts.headers, &body) {
+//!         Ok(verified) => {
+//!             if let Callback::InboundSms(sms) = verified.callback {
+//!                 println!("{:?} wrote {:?}", sms.source_number, sms.content);
+//!             }
+//!             Response::new(String::new())
+//!         }
+//!         Err(ReceiveError::Verify(err)) => answer(StatusCode::UNAUTHORIZED, err.to_string()),
+//!         Err(err) => answer(StatusCode::BAD_REQUEST, err.to_string()),
+//!     }
+//! }
+//!
+//! fn answer(status: StatusCode, message: String) -> Response<String> {
+//!     let mut response = Response::new(message);
+//!     *response.status_mut() = status;
+//!     response
+//! }
+//!
+//! let verifier = Verifier::new(); // add keys with `with_key(key_id, public_key)?`
+//! let unsigned = Request::post("/hooks/messagemedia").body(Bytes::from_static(b"{}")).unwrap();
+//! assert_eq!(receive(&verifier, unsigned).status(), StatusCode::UNAUTHORIZED);
+//! ```
+//!
+//! `Verifier::verify` alone checks the signature and leaves the body to you (for a template
+//! of your own shape).
+//!
+//! # Verifying in axum
+//!
+//! With the `axum` feature, `VerifiedCallback` is an extractor: put the `Verifier` in the
+//! router's state (or anything it can be taken from with `FromRef`) and take a
+//! `VerifiedCallback` as the handler's last argument. It reads the raw body, verifies it
+//! against the original URI (so `Router::nest` prefixes are kept), parses it, and rejects with
+//! 401 (signature) or 400 (body) and a short plain-text message; `VerifiedBody` verifies
+//! without parsing.
+//!
+#![cfg_attr(feature = "axum", doc = "```no_run")]
+#![cfg_attr(not(feature = "axum"), doc = "```ignore")]
+//! use std::time::Duration;
+//! use axum::{Router, http::StatusCode, routing::post};
+//! use webhooks_ergonomic::callbacks::{Callback, VerifiedCallback, Verifier};
+//!
+//! async fn messagemedia(VerifiedCallback { callback, signature, .. }: VerifiedCallback) -> StatusCode {
+//!     match callback {
+//!         Callback::DeliveryReport(report) => println!("{:?}: {:?}", report.message_id, report.status),
+//!         Callback::InboundSms(sms) => println!("reply: {:?}", sms.content),
+//!         other => println!("{other:?} (signed by key {})", signature.key_id),
+//!     }
+//!     StatusCode::OK
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let verifier = Verifier::new()
+//!         .with_key(&std::env::var("MESSAGEMEDIA_KEY_ID")?, &std::env::var("MESSAGEMEDIA_PUBLIC_KEY")?)?
+//!         .max_age(Duration::from_secs(300));
+//!     let hooks = Router::new().route("/messagemedia", post(messagemedia));
+//!     let app = Router::new().nest("/hooks", hooks).with_state(verifier);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Callbacks larger than axum's default body limit (2 MB; MMS media is base64 in the body)
+//! are refused with 413: raise it with `axum::extract::DefaultBodyLimit` on the route.
+//! Behind a proxy that rewrites the path, the signed request line is the one the platform
+//! sent: call `Verifier::verify` yourself with the public path.
+
+mod body;
+mod ids;
+mod payload;
+mod status;
+
+pub use ids::{
+    AccountId, DeliveryReportId, KeyId, MessageId, NotificationId, PhoneNumber, ReplyId, VendorId,
+};
+pub use payload::{
+    Attachment, Callback, DecodeAttachmentError, DeliveryReport, ExtraFields, InboundMms,
+    InboundSms, Metadata, OptOut, ParseError, VendorAccount,
+};
+pub use status::{DeliveryStatus, DeliveryStatusCode};
+
+#[cfg(feature = "verify")]
+mod verify;
+#[cfg(feature = "verify")]
+pub use verify::{
+    CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, DigestType, KEY_ID_HEADER, ReceiveError,
+    SIGNATURE_HEADER, VerifiedCallback, VerifiedSignature, Verifier, VerifyError, request_line,
+    signed_bytes,
+};
+
+#[cfg(feature = "axum")]
+mod extract;
+#[cfg(feature = "axum")]
+pub use extract::{CallbackRejection, VerifiedBody};
