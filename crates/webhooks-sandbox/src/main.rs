@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use webhooks_sandbox::{DEFAULT_CREDENTIALS, Sandbox};
+use webhooks_sandbox::{DEFAULT_CREDENTIALS, DigestType, Sandbox};
 
 /// A local emulator of the MessageMedia Webhooks API that also delivers callbacks.
 #[derive(Debug, Parser)]
@@ -22,6 +22,13 @@ struct Args {
     /// Keep webhooks in this file across restarts.
     #[arg(long)]
     state: Option<PathBuf>,
+    /// Sign every callback with an RSA key generated at start (public key at
+    /// GET /sandbox/v1/signature-key).
+    #[arg(long)]
+    sign_callbacks: bool,
+    /// The digest of callback signatures: SHA224, SHA256 or SHA512.
+    #[arg(long, default_value = "SHA256", requires = "sign_callbacks")]
+    signature_digest: DigestType,
 }
 
 #[tokio::main]
@@ -34,7 +41,10 @@ async fn main() -> std::process::ExitCode {
         eprintln!("error: give one --api-secret for each --api-key");
         return std::process::ExitCode::from(2);
     }
-    let mut builder = Sandbox::builder().listen(args.listen);
+    let mut builder = Sandbox::builder()
+        .listen(args.listen)
+        .sign_callbacks(args.sign_callbacks)
+        .signature_digest(args.signature_digest);
     for (key, secret) in args.api_keys.iter().zip(&args.api_secrets) {
         builder = builder.credentials(key, secret);
     }
@@ -49,6 +59,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     println!("webhooks-sandbox listening on {}", sandbox.base_url());
+    if let Some(key) = sandbox.signature_key() {
+        println!(
+            "signing callbacks with RSA/{} key {} (public key at {}/sandbox/v1/signature-key)",
+            key.digest,
+            key.key_id,
+            sandbox.base_url()
+        );
+    }
     if args.api_keys.is_empty() {
         println!(
             "credentials: api key `{}`, secret `{}`",
