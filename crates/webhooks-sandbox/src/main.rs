@@ -1,5 +1,6 @@
 //! `webhooks-sandbox`: run the emulator from the command line.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -31,6 +32,16 @@ struct Args {
     signature_digest: DigestType,
 }
 
+/// Prints a line to stdout, ignoring a closed stdout (`webhooks-sandbox | head -n 1` must not
+/// bring the server down).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -58,9 +69,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("webhooks-sandbox listening on {}", sandbox.base_url());
+    say!("webhooks-sandbox listening on {}", sandbox.base_url());
     if let Some(key) = sandbox.signature_key() {
-        println!(
+        say!(
             "signing callbacks with RSA/{} key {} (public key at {}/sandbox/v1/signature-key)",
             key.digest,
             key.key_id,
@@ -68,9 +79,10 @@ async fn main() -> std::process::ExitCode {
         );
     }
     if args.api_keys.is_empty() {
-        println!(
+        say!(
             "credentials: api key `{}`, secret `{}`",
-            DEFAULT_CREDENTIALS.0, DEFAULT_CREDENTIALS.1
+            DEFAULT_CREDENTIALS.0,
+            DEFAULT_CREDENTIALS.1
         );
     }
     let stop = async {
@@ -92,7 +104,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     stop.await;
-    println!("shutting down");
+    say!("shutting down");
     sandbox.shutdown().await;
     std::process::ExitCode::SUCCESS
 }
