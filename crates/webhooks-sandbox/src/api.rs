@@ -41,17 +41,29 @@ impl App {
         self.deliverer.deliver(account, event, store.list(account))
     }
 
-    /// Persists the store, when a state file is configured.
-    fn persist(&self, store: &Store) -> Result<(), ApiError> {
-        match &self.state_file {
-            Some(path) => store.save(path).map_err(|err| {
+    /// Applies `change` to the store and, when a state file is configured, saves it; if the
+    /// file cannot be written, the change is undone and the request fails with 503, so memory
+    /// and file never disagree.
+    fn change<T>(
+        &self,
+        store: &mut Store,
+        change: impl FnOnce(&mut Store) -> T,
+    ) -> Result<T, ApiError> {
+        let Some(path) = &self.state_file else {
+            return Ok(change(store));
+        };
+        let before = store.clone();
+        let result = change(store);
+        match store.save(path) {
+            Ok(()) => Ok(result),
+            Err(err) => {
+                *store = before;
                 tracing::error!(error = %err, "could not write the state file");
-                error(
+                Err(error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The sandbox could not save its state",
-                )
-            }),
-            None => Ok(()),
+                ))
+            }
         }
     }
 }
@@ -187,8 +199,7 @@ async fn create(
         retries: new.retries,
         retry_delay: new.retry_delay,
     };
-    store.insert(&account, webhook.clone());
-    app.persist(&store)?;
+    app.change(&mut store, |store| store.insert(&account, webhook.clone()))?;
     Ok(respond(StatusCode::CREATED, webhook))
 }
 
@@ -298,10 +309,11 @@ async fn update(
             "A webhook with the given url and method already exists.",
         ));
     }
-    if let Some(slot) = store.get_mut(&account, id) {
-        *slot = updated.clone();
-    }
-    app.persist(&store)?;
+    app.change(&mut store, |store| {
+        if let Some(slot) = store.get_mut(&account, id) {
+            *slot = updated.clone();
+        }
+    })?;
     Ok(respond(StatusCode::OK, updated))
 }
 
@@ -315,10 +327,10 @@ async fn remove(
     let account = authenticate(&app, &method, &uri, &headers, &[])?;
     let id = webhook_id(id)?;
     let mut store = app.store.write().await;
-    if !store.remove(&account, id) {
+    if !store.list(&account).iter().any(|webhook| webhook.id == id) {
         return Err(error(StatusCode::NOT_FOUND, "Webhook not found"));
     }
-    app.persist(&store)?;
+    app.change(&mut store, |store| store.remove(&account, id))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

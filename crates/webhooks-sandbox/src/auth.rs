@@ -117,10 +117,10 @@ impl Keys {
         let md5_name = ["x-content-md5", "content-md5"]
             .into_iter()
             .find(|name| headers.contains_key(*name));
-        if let Some(name) = md5_name {
-            if header(headers, name) != Some(content_md5(body).as_str()) {
-                return Err("Content-MD5 does not match the body");
-            }
+        if let Some(name) = md5_name
+            && header(headers, name) != Some(content_md5(body).as_str())
+        {
+            return Err("Content-MD5 does not match the body");
         }
         if !body.is_empty() {
             match md5_name {

@@ -94,7 +94,7 @@ async fn create_list_update_delete_decode_with_the_generated_client() {
         json!(["DELIVERED_DR"])
     );
     assert_eq!(updated.headers.as_ref().map(|h| h.len()), Some(0));
-    assert_eq!(serde_json::to_value(&updated.method).unwrap(), "PUT");
+    assert_eq!(serde_json::to_value(updated.method).unwrap(), "PUT");
     assert_eq!(
         (
             updated.template.as_deref(),

@@ -243,3 +243,44 @@ async fn the_binary_keeps_serving_and_stops_cleanly_when_its_stdout_is_closed() 
         .unwrap();
     assert!(exit.success(), "{exit:?}");
 }
+
+#[tokio::test]
+async fn a_change_that_cannot_be_saved_is_undone_and_answered_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let sandbox = Sandbox::builder()
+        .credentials(KEY, SECRET)
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    let api = Api::new(&sandbox);
+    let kept = api.create(&create_body("https://example.com/kept")).await;
+    // The temporary file the save writes first cannot be created: a directory is in the way.
+    let blocker = dir.path().join("state.json.tmp");
+    std::fs::create_dir(&blocker).unwrap();
+    let item = format!("/v1/webhooks/messages/{}", kept.id);
+    api.post_json(
+        "/v1/webhooks/messages",
+        &create_body("https://example.com/new"),
+    )
+    .await
+    .error(StatusCode::SERVICE_UNAVAILABLE);
+    api.patch_json(&item, &json!({"url": "https://example.com/changed"}))
+        .await
+        .error(StatusCode::SERVICE_UNAVAILABLE);
+    api.send(Method::DELETE, &item, None)
+        .await
+        .error(StatusCode::SERVICE_UNAVAILABLE);
+    let stored = api.list().await.page_data;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].url, "https://example.com/kept",
+        "every failed change was undone"
+    );
+
+    std::fs::remove_dir(&blocker).unwrap();
+    api.create(&create_body("https://example.com/new")).await;
+    assert_eq!(api.list().await.page_data.len(), 2);
+    sandbox.shutdown().await;
+}
