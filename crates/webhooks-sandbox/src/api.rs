@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -41,17 +41,29 @@ impl App {
         self.deliverer.deliver(account, event, store.list(account))
     }
 
-    /// Persists the store, when a state file is configured.
-    fn persist(&self, store: &Store) -> Result<(), ApiError> {
-        match &self.state_file {
-            Some(path) => store.save(path).map_err(|err| {
+    /// Applies `change` to the store and, when a state file is configured, saves it; if the
+    /// file cannot be written, the change is undone and the request fails with 503, so memory
+    /// and file never disagree.
+    fn change<T>(
+        &self,
+        store: &mut Store,
+        change: impl FnOnce(&mut Store) -> T,
+    ) -> Result<T, ApiError> {
+        let Some(path) = &self.state_file else {
+            return Ok(change(store));
+        };
+        let before = store.clone();
+        let result = change(store);
+        match store.save(path) {
+            Ok(()) => Ok(result),
+            Err(err) => {
+                *store = before;
                 tracing::error!(error = %err, "could not write the state file");
-                error(
+                Err(error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The sandbox could not save its state",
-                )
-            }),
-            None => Ok(()),
+                ))
+            }
         }
     }
 }
@@ -63,6 +75,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/webhooks/messages/{id}", patch(update).delete(remove))
         .route("/sandbox/v1/events", post(simulate))
         .route("/sandbox/v1/deliveries", get(deliveries))
+        .route("/sandbox/v1/signature-key", get(signature_key))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Resource not found") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
@@ -114,11 +127,15 @@ fn authenticate(
         .keys
         .authenticate(method, uri, headers, body, SystemTime::now())
         .map_err(|reason| error(StatusCode::UNAUTHORIZED, reason))?;
-    Ok(headers
-        .get("account")
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty())
-        .map_or(key, str::to_owned))
+    match headers.get("account").map(|value| value.to_str()) {
+        None => Ok(key),
+        Some(Ok(account)) if account.trim().is_empty() => Ok(key),
+        Some(Ok(account)) => Ok(account.trim().to_owned()),
+        Some(Err(_)) => Err(invalid_with(
+            "Invalid Account header",
+            vec!["/Account: must be visible ASCII text".to_owned()],
+        )),
+    }
 }
 
 fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
@@ -140,8 +157,11 @@ fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| error(StatusCode::NOT_FOUND, "Webhook not found"))
+/// The webhook id of the path; anything that is not a UUID names no webhook (404).
+fn webhook_id(raw: Result<Path<String>, PathRejection>) -> Result<Uuid, ApiError> {
+    raw.ok()
+        .and_then(|Path(id)| Uuid::parse_str(&id).ok())
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Webhook not found"))
 }
 
 fn respond(status: StatusCode, value: impl serde::Serialize) -> Response {
@@ -179,8 +199,7 @@ async fn create(
         retries: new.retries,
         retry_delay: new.retry_delay,
     };
-    store.insert(&account, webhook.clone());
-    app.persist(&store)?;
+    app.change(&mut store, |store| store.insert(&account, webhook.clone()))?;
     Ok(respond(StatusCode::CREATED, webhook))
 }
 
@@ -191,32 +210,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Handled {
     let account = authenticate(&app, &method, &uri, &headers, &[])?;
-    let query: HashMap<String, String> =
-        serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
-    let mut details = Vec::new();
-    let page = match query.get("page").map(|p| p.parse::<u32>()) {
-        None => 0,
-        Some(Ok(page)) => page,
-        Some(Err(_)) => {
-            details.push("/page: must be an integer of 0 or more".to_owned());
-            0
-        }
-    };
-    let size = query.get("page_size").or_else(|| query.get("pageSize"));
-    let page_size = match size.map(|s| s.parse::<u32>()) {
-        None => rules::DEFAULT_PAGE_SIZE,
-        Some(Ok(size)) if rules::PAGE_SIZE.contains(&size) => size,
-        Some(_) => {
-            let (min, max) = (rules::PAGE_SIZE.start(), rules::PAGE_SIZE.end());
-            details.push(format!(
-                "/page_size: must be an integer between {min} and {max}"
-            ));
-            0
-        }
-    };
-    if !details.is_empty() {
-        return Err(invalid_with("Invalid page request", details));
-    }
+    let (page, page_size) = page_request(uri.query().unwrap_or_default())?;
     let store = app.store.read().await;
     let items: Vec<&StoredWebhook> = store
         .list(&account)
@@ -230,9 +224,53 @@ async fn list(
     ))
 }
 
+/// The page and page size a list request asks for: `page` from 0 (default 0), `page_size` or
+/// its alias `pageSize` within [`rules::PAGE_SIZE`] (default [`rules::DEFAULT_PAGE_SIZE`]).
+fn page_request(query: &str) -> Result<(u32, u32), ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
+        invalid_with(
+            "Invalid page request",
+            vec!["/: the query string is malformed".to_owned()],
+        )
+    })?;
+    let query: HashMap<String, String> = pairs.into_iter().collect();
+    let mut details = Vec::new();
+    let max_page = u32::try_from(i32::MAX).unwrap_or(u32::MAX);
+    let page = match query.get("page").map(|p| p.trim().parse::<u32>()) {
+        None => 0,
+        Some(Ok(page)) if page <= max_page => page,
+        Some(_) => {
+            details.push(format!(
+                "/page: must be an integer between 0 and {max_page}"
+            ));
+            0
+        }
+    };
+    let (name, size) = match query.get("page_size") {
+        Some(size) => ("page_size", Some(size)),
+        None => ("pageSize", query.get("pageSize")),
+    };
+    let page_size = match size.map(|s| s.trim().parse::<u32>()) {
+        None => rules::DEFAULT_PAGE_SIZE,
+        Some(Ok(size)) if rules::PAGE_SIZE.contains(&size) => size,
+        Some(_) => {
+            let (min, max) = (rules::PAGE_SIZE.start(), rules::PAGE_SIZE.end());
+            details.push(format!(
+                "/{name}: must be an integer between {min} and {max}"
+            ));
+            0
+        }
+    };
+    if details.is_empty() {
+        Ok((page, page_size))
+    } else {
+        Err(invalid_with("Invalid page request", details))
+    }
+}
+
 async fn update(
     State(app): State<Arc<App>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -240,7 +278,7 @@ async fn update(
 ) -> Handled {
     let body = body_bytes(body)?;
     let account = authenticate(&app, &method, &uri, &headers, &body)?;
-    let id = webhook_id(&id)?;
+    let id = webhook_id(id)?;
     let patch = validate::update(&json_body(&body)?).map_err(invalid)?;
     let mut store = app.store.write().await;
     let Some(current) = store.get_mut(&account, id).map(|w| w.clone()) else {
@@ -271,27 +309,28 @@ async fn update(
             "A webhook with the given url and method already exists.",
         ));
     }
-    if let Some(slot) = store.get_mut(&account, id) {
-        *slot = updated.clone();
-    }
-    app.persist(&store)?;
+    app.change(&mut store, |store| {
+        if let Some(slot) = store.get_mut(&account, id) {
+            *slot = updated.clone();
+        }
+    })?;
     Ok(respond(StatusCode::OK, updated))
 }
 
 async fn remove(
     State(app): State<Arc<App>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Handled {
     let account = authenticate(&app, &method, &uri, &headers, &[])?;
-    let id = webhook_id(&id)?;
+    let id = webhook_id(id)?;
     let mut store = app.store.write().await;
-    if !store.remove(&account, id) {
+    if !store.list(&account).iter().any(|webhook| webhook.id == id) {
         return Err(error(StatusCode::NOT_FOUND, "Webhook not found"));
     }
-    app.persist(&store)?;
+    app.change(&mut store, |store| store.remove(&account, id))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -320,4 +359,13 @@ async fn simulate(
 
 async fn deliveries(State(app): State<Arc<App>>) -> Response {
     respond(StatusCode::OK, app.deliverer.log.attempts())
+}
+
+/// The public key of signed callbacks, in the vendor's Signature Key API shape; 404 with the
+/// vendor's message when signing is off.
+async fn signature_key(State(app): State<Arc<App>>) -> Handled {
+    match &app.deliverer.signer {
+        Some(signer) => Ok(respond(StatusCode::OK, signer.key())),
+        None => Err(error(StatusCode::NOT_FOUND, "Currently no key is enabled")),
+    }
 }

@@ -93,9 +93,17 @@ impl Keys {
             .decode(signature)
             .map_err(|_| "HMAC signature is not base64")?;
 
-        let date = header(headers, "date")
-            .or_else(|| header(headers, "x-date"))
-            .ok_or("Missing Date header")?;
+        let names: Vec<&str> = names.split_whitespace().collect();
+        let signs = |wanted: &str| names.iter().any(|name| name.eq_ignore_ascii_case(wanted));
+        // The date checked is the one the signature covers.
+        let date_name = if signs("date") {
+            "date"
+        } else if signs("x-date") {
+            "x-date"
+        } else {
+            return Err("The signed headers must include the date");
+        };
+        let date = header(headers, date_name).ok_or("Missing Date header")?;
         let sent = httpdate::parse_http_date(date).map_err(|_| "Date is not an HTTP date")?;
         let skew = sent
             .duration_since(now)
@@ -104,22 +112,24 @@ impl Keys {
         if skew > CLOCK_SKEW {
             return Err("Date is more than 300 seconds from the server's clock");
         }
-        if let Some(md5) =
-            header(headers, "x-content-md5").or_else(|| header(headers, "content-md5"))
+        // A body is covered through its MD5, so the MD5 header must be present, match the
+        // body, and be among the signed headers.
+        let md5_name = ["x-content-md5", "content-md5"]
+            .into_iter()
+            .find(|name| headers.contains_key(*name));
+        if let Some(name) = md5_name
+            && header(headers, name) != Some(content_md5(body).as_str())
         {
-            if md5 != content_md5(body) {
-                return Err("Content-MD5 does not match the body");
-            }
-        } else if !body.is_empty() {
-            return Err("A request with a body must carry x-Content-MD5");
+            return Err("Content-MD5 does not match the body");
         }
-
-        let names: Vec<&str> = names.split_whitespace().collect();
-        if !names
-            .iter()
-            .any(|name| name.eq_ignore_ascii_case("date") || name.eq_ignore_ascii_case("x-date"))
-        {
-            return Err("The signed headers must include the date");
+        if !body.is_empty() {
+            match md5_name {
+                None => return Err("A request with a body must carry x-Content-MD5"),
+                Some(name) if !signs(name) => {
+                    return Err("The signed headers must include the body's MD5 header");
+                }
+                Some(_) => {}
+            }
         }
         let full_target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
         let targets = if full_target == uri.path() {

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 use webhooks_ergonomic::{CallbackMethod, Encoding, Event};
 
+use crate::signing::CallbackSigner;
 use crate::store::StoredWebhook;
 
 /// The platform's documented default read timeout.
@@ -78,6 +79,8 @@ pub struct Deliverer {
     pub(crate) log: DeliveryLog,
     /// Multiplies retry delays (1.0 = real time; tests use a small factor).
     pub(crate) time_scale: f64,
+    /// Signs each callback, when signing is on.
+    pub(crate) signer: Option<Arc<CallbackSigner>>,
 }
 
 impl Deliverer {
@@ -107,28 +110,29 @@ impl Deliverer {
         let read_timeout = Duration::from_millis(u64::from(
             webhook.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT_MS),
         ));
-        let delay = Duration::from_secs(u64::from(
-            webhook.retry_delay.unwrap_or(DEFAULT_RETRY_DELAY_SECS),
-        ))
-        .mul_f64(self.time_scale.max(0.0));
+        let delay = retry_delay(webhook.retry_delay, self.time_scale);
         for attempt in 1..=webhook.retries + 1 {
             let started_at = now_rfc3339();
-            let outcome =
-                tokio::time::timeout(read_timeout, self.request(&webhook, &body).send()).await;
-            let (status, error) = match outcome {
-                Ok(Ok(response)) => {
-                    let status = response.status();
-                    let error = (!status.is_success()).then(|| format!("answered {status}"));
-                    (Some(status.as_u16()), error)
+            let (status, error) = match self.request(&webhook, &body) {
+                Err(reason) => (None, Some(reason)),
+                Ok(request) => {
+                    match tokio::time::timeout(read_timeout, self.http.execute(request)).await {
+                        Ok(Ok(response)) => {
+                            let status = response.status();
+                            let error =
+                                (!status.is_success()).then(|| format!("answered {status}"));
+                            (Some(status.as_u16()), error)
+                        }
+                        Ok(Err(err)) => (None, Some(format!("request failed: {err}"))),
+                        Err(_) => (
+                            None,
+                            Some(format!(
+                                "no answer within the read timeout of {} ms",
+                                read_timeout.as_millis()
+                            )),
+                        ),
+                    }
                 }
-                Ok(Err(err)) => (None, Some(format!("request failed: {err}"))),
-                Err(_) => (
-                    None,
-                    Some(format!(
-                        "no answer within the read timeout of {} ms",
-                        read_timeout.as_millis()
-                    )),
-                ),
             };
             let done = error.is_none();
             self.log.record(DeliveryAttempt {
@@ -150,7 +154,10 @@ impl Deliverer {
         }
     }
 
-    fn request(&self, webhook: &StoredWebhook, body: &str) -> reqwest::RequestBuilder {
+    /// One attempt's request: the webhook's method and headers, `Content-Type` from its
+    /// encoding and the body (none for GET), and, when signing is on, the signature headers
+    /// (computed afresh for each attempt, replacing any custom header of the same name).
+    fn request(&self, webhook: &StoredWebhook, body: &str) -> Result<reqwest::Request, String> {
         let method = match webhook.method {
             CallbackMethod::Get => reqwest::Method::GET,
             CallbackMethod::Put => reqwest::Method::PUT,
@@ -158,17 +165,50 @@ impl Deliverer {
             CallbackMethod::Delete => reqwest::Method::DELETE,
             _ => reqwest::Method::POST,
         };
-        let mut request = self.http.request(method, &webhook.url);
+        let mut builder = self.http.request(method, &webhook.url);
         for (name, value) in &webhook.headers {
-            request = request.header(name, value);
+            builder = builder.header(name, value);
         }
-        if webhook.method.has_body() {
-            request = request
+        let sent_body = if webhook.method.has_body() {
+            builder = builder
                 .header(http::header::CONTENT_TYPE, webhook.encoding.content_type())
                 .body(body.to_owned());
+            body.as_bytes()
+        } else {
+            &[]
+        };
+        let mut request = builder
+            .build()
+            .map_err(|err| format!("could not build the request: {err}"))?;
+        if let Some(signer) = &self.signer {
+            let url = request.url();
+            let target = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
+            let signature = signer
+                .sign(
+                    request.method().as_str(),
+                    &target,
+                    sent_body,
+                    SystemTime::now(),
+                )
+                .map_err(|err| err.to_string())?;
+            let headers = request.headers_mut();
+            for (name, value) in signature.headers() {
+                let value = http::HeaderValue::from_str(&value)
+                    .map_err(|_| format!("could not set the {name} header"))?;
+                headers.insert(name, value);
+            }
         }
-        request
+        Ok(request)
     }
+}
+
+/// The delay between attempts: the webhook's `retry_delay` (or the default) times `scale`.
+fn retry_delay(retry_delay: Option<u32>, scale: f64) -> Duration {
+    let secs = f64::from(retry_delay.unwrap_or(DEFAULT_RETRY_DELAY_SECS));
+    Duration::try_from_secs_f64(secs * scale).unwrap_or(Duration::from_secs_f64(secs))
 }
 
 fn now_rfc3339() -> String {
@@ -331,5 +371,12 @@ mod tests {
         assert_eq!(encode(&payload, Encoding::Json), r#"{"a":"x&y","n":1}"#);
         assert_eq!(encode(&payload, Encoding::FormEncoded), "a=x%26y&n=1");
         assert!(encode(&payload, Encoding::Xml).contains("<a>x&amp;y</a><n>1</n>"));
+    }
+
+    #[test]
+    fn retry_delays_scale_and_never_panic() {
+        assert_eq!(retry_delay(Some(10), 0.001), Duration::from_millis(10));
+        assert_eq!(retry_delay(None, 1.0), Duration::from_secs(5));
+        assert_eq!(retry_delay(Some(60), 1e300), Duration::from_secs(60));
     }
 }

@@ -24,13 +24,24 @@
 //! ```
 //!
 //! Endpoints beyond the API: `POST /sandbox/v1/events` (a [`SimulatedEvent`] as JSON,
-//! authenticated like the API) and `GET /sandbox/v1/deliveries` (every [`DeliveryAttempt`]).
+//! authenticated like the API), `GET /sandbox/v1/deliveries` (every [`DeliveryAttempt`]) and
+//! `GET /sandbox/v1/signature-key` (the [`SignatureKey`] callbacks are signed with, when
+//! [`SandboxBuilder::sign_callbacks`] is on; 404 otherwise).
+//!
+//! Limits: request bodies up to [`BODY_LIMIT`] bytes (413 beyond); list pages of 1 to 100
+//! webhooks, 100 by default (400 beyond), numbered from 0 (`page_size` and its alias
+//! `pageSize`; the list also answers at `/v1/webhooks/messages/`).
+//!
+//! Accounts: a request acts for its API key's own account, or for the account its `Account`
+//! header names. The sandbox lets every key act for every account: it checks isolation between
+//! accounts, not which parent owns which sub-account.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod api;
 pub mod auth;
 pub mod delivery;
+pub mod signing;
 pub mod store;
 mod validate;
 
@@ -42,6 +53,7 @@ use std::time::Duration;
 use tokio::sync::{RwLock, oneshot};
 
 pub use delivery::{DeliveryAttempt, SimulatedEvent};
+pub use signing::{DigestType, SignatureKey};
 
 /// The credentials the sandbox accepts when none are configured.
 pub const DEFAULT_CREDENTIALS: (&str, &str) = ("sandbox-key", "sandbox-secret");
@@ -56,6 +68,8 @@ pub struct SandboxBuilder {
     listen: SocketAddr,
     state_file: Option<PathBuf>,
     time_scale: f64,
+    sign_callbacks: bool,
+    digest: DigestType,
 }
 
 /// The sandbox; start one with [`Sandbox::builder`].
@@ -71,6 +85,8 @@ impl Sandbox {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_file: None,
             time_scale: 1.0,
+            sign_callbacks: false,
+            digest: DigestType::default(),
         }
     }
 }
@@ -102,9 +118,26 @@ impl SandboxBuilder {
     }
 
     /// Multiply callback retry delays by `scale` (1.0 is real time; 0.001 makes a 5 s delay
-    /// 5 ms, for tests).
+    /// 5 ms, for tests). A negative, infinite or NaN `scale` is ignored.
     pub fn delivery_time_scale(mut self, scale: f64) -> Self {
-        self.time_scale = scale;
+        if scale.is_finite() && scale >= 0.0 {
+            self.time_scale = scale;
+        }
+        self
+    }
+
+    /// Sign every callback with an RSA key generated at start (`X-MessageMedia-Signature`,
+    /// `-Digest-Type`, `-Cipher-Type`, `-Key-Id` and `Date`), as the platform does for accounts
+    /// with secure callbacks. Off by default. The public key is
+    /// [`SandboxHandle::signature_key`] and `GET /sandbox/v1/signature-key`.
+    pub fn sign_callbacks(mut self, sign: bool) -> Self {
+        self.sign_callbacks = sign;
+        self
+    }
+
+    /// The digest of callback signatures (default [`DigestType::Sha256`]).
+    pub fn signature_digest(mut self, digest: DigestType) -> Self {
+        self.digest = digest;
         self
     }
 
@@ -122,6 +155,17 @@ impl SandboxBuilder {
             .user_agent(concat!("webhooks-sandbox/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(std::io::Error::other)?;
+        let signer = if self.sign_callbacks {
+            let digest = self.digest;
+            let signer =
+                tokio::task::spawn_blocking(move || signing::CallbackSigner::generate(digest))
+                    .await
+                    .map_err(std::io::Error::other)?
+                    .map_err(std::io::Error::other)?;
+            Some(Arc::new(signer))
+        } else {
+            None
+        };
         let app = Arc::new(api::App {
             store: RwLock::new(store),
             keys: self.keys,
@@ -131,6 +175,7 @@ impl SandboxBuilder {
                 http,
                 log: Default::default(),
                 time_scale: self.time_scale,
+                signer,
             },
         });
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
@@ -186,6 +231,15 @@ impl SandboxHandle {
             let _ = task.await;
         }
         count
+    }
+
+    /// The public key callbacks are signed with, when [`SandboxBuilder::sign_callbacks`] is on.
+    pub fn signature_key(&self) -> Option<&SignatureKey> {
+        self.app
+            .deliverer
+            .signer
+            .as_deref()
+            .map(signing::CallbackSigner::key)
     }
 
     /// Every delivery attempt so far.

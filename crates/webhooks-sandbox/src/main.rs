@@ -1,10 +1,11 @@
 //! `webhooks-sandbox`: run the emulator from the command line.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use webhooks_sandbox::{DEFAULT_CREDENTIALS, Sandbox};
+use webhooks_sandbox::{DEFAULT_CREDENTIALS, DigestType, Sandbox};
 
 /// A local emulator of the MessageMedia Webhooks API that also delivers callbacks.
 #[derive(Debug, Parser)]
@@ -22,6 +23,23 @@ struct Args {
     /// Keep webhooks in this file across restarts.
     #[arg(long)]
     state: Option<PathBuf>,
+    /// Sign every callback with an RSA key generated at start (public key at
+    /// GET /sandbox/v1/signature-key).
+    #[arg(long)]
+    sign_callbacks: bool,
+    /// The digest of callback signatures: SHA224, SHA256 or SHA512.
+    #[arg(long, default_value = "SHA256", requires = "sign_callbacks")]
+    signature_digest: DigestType,
+}
+
+/// Prints a line to stdout, ignoring a closed stdout (`webhooks-sandbox | head -n 1` must not
+/// bring the server down).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*);
+        let _ = out.flush();
+    }};
 }
 
 #[tokio::main]
@@ -34,7 +52,10 @@ async fn main() -> std::process::ExitCode {
         eprintln!("error: give one --api-secret for each --api-key");
         return std::process::ExitCode::from(2);
     }
-    let mut builder = Sandbox::builder().listen(args.listen);
+    let mut builder = Sandbox::builder()
+        .listen(args.listen)
+        .sign_callbacks(args.sign_callbacks)
+        .signature_digest(args.signature_digest);
     for (key, secret) in args.api_keys.iter().zip(&args.api_secrets) {
         builder = builder.credentials(key, secret);
     }
@@ -48,11 +69,20 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("webhooks-sandbox listening on {}", sandbox.base_url());
+    say!("webhooks-sandbox listening on {}", sandbox.base_url());
+    if let Some(key) = sandbox.signature_key() {
+        say!(
+            "signing callbacks with RSA/{} key {} (public key at {}/sandbox/v1/signature-key)",
+            key.digest,
+            key.key_id,
+            sandbox.base_url()
+        );
+    }
     if args.api_keys.is_empty() {
-        println!(
+        say!(
             "credentials: api key `{}`, secret `{}`",
-            DEFAULT_CREDENTIALS.0, DEFAULT_CREDENTIALS.1
+            DEFAULT_CREDENTIALS.0,
+            DEFAULT_CREDENTIALS.1
         );
     }
     let stop = async {
@@ -74,7 +104,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     stop.await;
-    println!("shutting down");
+    say!("shutting down");
     sandbox.shutdown().await;
     std::process::ExitCode::SUCCESS
 }

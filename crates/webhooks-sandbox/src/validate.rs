@@ -150,11 +150,33 @@ impl<'a> Checker<'a> {
     }
 
     fn required(&mut self, name: &str) {
-        if self.field(name).is_none() {
+        if !self.body.contains_key(name) {
             self.fail(name, "is required");
         }
     }
+
+    /// The contract has no nullable field: `null` is a value of the wrong type, not absence.
+    fn no_nulls(&mut self, names: &[&str]) {
+        for name in names {
+            if self.body.get(*name).is_some_and(Value::is_null) {
+                self.fail(name, "must not be null");
+            }
+        }
+    }
 }
+
+/// Every field a create body may carry.
+const CREATE_FIELDS: [&str; 9] = [
+    "url",
+    "method",
+    "encoding",
+    "events",
+    "headers",
+    "template",
+    "read_timeout",
+    "retries",
+    "retry_delay",
+];
 
 fn plain(value: &Value) -> String {
     value
@@ -176,6 +198,7 @@ pub fn create(body: &Value) -> Result<NewWebhook, Vec<String>> {
     for name in ["url", "method", "encoding", "events"] {
         check.required(name);
     }
+    check.no_nulls(&CREATE_FIELDS);
     let url = check.url();
     let method = check.choice::<CallbackMethod>("method");
     let encoding = check.choice::<Encoding>("encoding");
@@ -210,6 +233,7 @@ pub fn update(body: &Value) -> Result<Patch, Vec<String>> {
         body: map,
         details: Vec::new(),
     };
+    check.no_nulls(&CREATE_FIELDS);
     for name in ["read_timeout", "retries", "retry_delay"] {
         if check.field(name).is_some() {
             check.fail(name, "can only be set when the webhook is created");
@@ -335,7 +359,14 @@ mod tests {
                 .is_some()
         );
         assert!(update(&json!({})).unwrap_err()[0].contains("at least one"));
-        assert!(update(&json!({"url": null})).unwrap_err()[0].contains("at least one"));
+        assert_eq!(
+            update(&json!({"url": null, "events": ["RECEIVED_SMS"]})).unwrap_err(),
+            ["/url: must not be null"]
+        );
+        assert_eq!(
+            create(&json!({"url": "https://e.com", "method": "POST", "encoding": "JSON", "events": null})).unwrap_err(),
+            ["/events: must not be null"]
+        );
         assert_eq!(
             update(&json!({"events": []})).unwrap_err(),
             ["/events: at least one event is required"]
