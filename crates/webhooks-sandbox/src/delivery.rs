@@ -186,13 +186,11 @@ impl Deliverer {
                 Some(query) => format!("{}?{query}", url.path()),
                 None => url.path().to_owned(),
             };
+            let target = target
+                .parse::<http::Uri>()
+                .map_err(|err| format!("could not sign the request target: {err}"))?;
             let signature = signer
-                .sign(
-                    request.method().as_str(),
-                    &target,
-                    sent_body,
-                    SystemTime::now(),
-                )
+                .sign(request.method(), &target, sent_body, SystemTime::now())
                 .map_err(|err| err.to_string())?;
             let headers = request.headers_mut();
             for (name, value) in signature.headers() {

@@ -86,7 +86,7 @@ impl Sandbox {
             state_file: None,
             time_scale: 1.0,
             sign_callbacks: false,
-            digest: DigestType::default(),
+            digest: DigestType::Sha256,
         }
     }
 }

@@ -7,110 +7,36 @@
 //! DER SubjectPublicKeyInfo, the way the vendor's Signature Key API returns it.
 
 use std::fmt;
-use std::str::FromStr;
 use std::time::SystemTime;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use http::{Method, Uri};
 use rsa::pkcs8::EncodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use uuid::Uuid;
+pub use webhooks_ergonomic::callbacks::{
+    CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, DigestType, KEY_ID_HEADER,
+    SIGNATURE_HEADER, signed_bytes,
+};
 
 /// The size of the key the sandbox generates, in bits.
 pub const KEY_BITS: usize = 2048;
 
-/// `X-MessageMedia-Signature`: base64 RSA signature.
-pub const SIGNATURE_HEADER: &str = "X-MessageMedia-Signature";
-/// `X-MessageMedia-Digest-Type`: `SHA224`, `SHA256` or `SHA512`.
-pub const DIGEST_TYPE_HEADER: &str = "X-MessageMedia-Digest-Type";
-/// `X-MessageMedia-Cipher-Type`: always `RSA`.
-pub const CIPHER_TYPE_HEADER: &str = "X-MessageMedia-Cipher-Type";
-/// `X-MessageMedia-Key-Id`: the id of the signing key.
-pub const KEY_ID_HEADER: &str = "X-MessageMedia-Key-Id";
 /// The only cipher the platform uses.
 pub const CIPHER: &str = "RSA";
 
-/// The digest of a callback signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum DigestType {
-    /// `SHA224`.
-    Sha224,
-    /// `SHA256` (the sandbox's default).
-    #[default]
-    Sha256,
-    /// `SHA512`.
-    Sha512,
-}
-
-impl DigestType {
-    /// Every digest the sandbox can sign with.
-    pub const ALL: [DigestType; 3] = [DigestType::Sha224, DigestType::Sha256, DigestType::Sha512];
-
-    /// The name in `X-MessageMedia-Digest-Type` and in the signature key, e.g. `SHA256`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DigestType::Sha224 => "SHA224",
-            DigestType::Sha256 => "SHA256",
-            DigestType::Sha512 => "SHA512",
-        }
+/// The digest of `message` and the PKCS#1 v1.5 padding that names it.
+fn digest(digest: DigestType, message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
+    fn run<D: Digest + rsa::pkcs8::AssociatedOid>(message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
+        (D::digest(message).to_vec(), Pkcs1v15Sign::new::<D>())
     }
-
-    /// The digest of `message` and the PKCS#1 v1.5 padding that names it.
-    fn digest(self, message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
-        match self {
-            DigestType::Sha224 => (
-                sha2::Sha224::digest(message).to_vec(),
-                Pkcs1v15Sign::new::<sha2::Sha224>(),
-            ),
-            DigestType::Sha256 => (
-                sha2::Sha256::digest(message).to_vec(),
-                Pkcs1v15Sign::new::<sha2::Sha256>(),
-            ),
-            DigestType::Sha512 => (
-                sha2::Sha512::digest(message).to_vec(),
-                Pkcs1v15Sign::new::<sha2::Sha512>(),
-            ),
-        }
-    }
-}
-
-impl fmt::Display for DigestType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A digest name that is none of `SHA224`, `SHA256`, `SHA512`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a signature digest; expected SHA224, SHA256 or SHA512")]
-pub struct UnknownDigest(String);
-
-impl FromStr for DigestType {
-    type Err = UnknownDigest;
-
-    /// Accepts `SHA256` and the spelling `SHA-256` (seen in the wild), in any case.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let compact = text.replace('-', "").to_ascii_uppercase();
-        DigestType::ALL
-            .into_iter()
-            .find(|digest| digest.as_str() == compact)
-            .ok_or_else(|| UnknownDigest(text.to_owned()))
-    }
-}
-
-impl Serialize for DigestType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for DigestType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+    match digest {
+        DigestType::Sha224 => run::<sha2::Sha224>(message),
+        DigestType::Sha512 => run::<sha2::Sha512>(message),
+        _ => run::<sha2::Sha256>(message),
     }
 }
 
@@ -153,7 +79,7 @@ impl CallbackSignature {
             (DIGEST_TYPE_HEADER, self.digest_type.as_str().to_owned()),
             (CIPHER_TYPE_HEADER, CIPHER.to_owned()),
             (KEY_ID_HEADER, self.key_id.to_string()),
-            ("Date", self.date.clone()),
+            (DATE_HEADER, self.date.clone()),
         ]
     }
 }
@@ -162,17 +88,6 @@ impl CallbackSignature {
 #[derive(Debug, thiserror::Error)]
 #[error("callback signing failed: {0}")]
 pub struct SigningError(String);
-
-/// The bytes a callback signature covers: request line, `Date` value and body, with nothing
-/// between them.
-pub fn signed_bytes(method: &str, path_and_query: &str, date: &str, body: &[u8]) -> Vec<u8> {
-    let line = format!("{method} {path_and_query} HTTP/1.1");
-    let mut bytes = Vec::with_capacity(line.len() + date.len() + body.len());
-    bytes.extend_from_slice(line.as_bytes());
-    bytes.extend_from_slice(date.as_bytes());
-    bytes.extend_from_slice(body);
-    bytes
-}
 
 /// The sandbox's RSA key pair and how it signs. `Debug` shows only the public key.
 pub struct CallbackSigner {
@@ -219,17 +134,18 @@ impl CallbackSigner {
         &self.public
     }
 
-    /// Signs a callback `method path_and_query` with `body`, dated `date`.
+    /// Signs a callback `method uri` (only its path and query count) with `body`, dated
+    /// `date`.
     pub fn sign(
         &self,
-        method: &str,
-        path_and_query: &str,
+        method: &Method,
+        uri: &Uri,
         body: &[u8],
         date: SystemTime,
     ) -> Result<CallbackSignature, SigningError> {
         let date = httpdate::fmt_http_date(date);
-        let message = signed_bytes(method, path_and_query, &date, body);
-        let (hashed, padding) = self.public.digest.digest(&message);
+        let message = signed_bytes(method, uri, &date, body);
+        let (hashed, padding) = digest(self.public.digest, &message);
         let signature = self
             .private_key
             .sign_with_rng(&mut rand::thread_rng(), padding, &hashed)
@@ -249,25 +165,18 @@ mod tests {
     use rsa::pkcs8::DecodePublicKey;
 
     #[test]
-    fn digest_names_parse_in_both_spellings() {
-        assert_eq!("SHA-512".parse::<DigestType>().unwrap(), DigestType::Sha512);
-        assert_eq!("sha224".parse::<DigestType>().unwrap(), DigestType::Sha224);
-        assert!("MD5".parse::<DigestType>().is_err());
-        assert_eq!(DigestType::default().as_str(), "SHA256");
-    }
-
-    #[test]
     fn signatures_verify_with_the_published_key_and_not_after_tampering() {
         let signer = CallbackSigner::generate(DigestType::Sha512).unwrap();
         let public =
             RsaPublicKey::from_public_key_der(&BASE64.decode(&signer.key().public_key).unwrap())
                 .unwrap();
         let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_405_063_011);
-        let signed = signer.sign("POST", "/hook?a=1", b"{}", at).unwrap();
+        let uri = Uri::from_static("/hook?a=1");
+        let signed = signer.sign(&Method::POST, &uri, b"{}", at).unwrap();
         assert_eq!(signed.date, "Fri, 11 Jul 2014 07:16:51 GMT");
         let signature = BASE64.decode(&signed.signature).unwrap();
         let check = |body: &[u8]| {
-            let message = signed_bytes("POST", "/hook?a=1", &signed.date, body);
+            let message = [b"POST /hook?a=1 HTTP/1.1", signed.date.as_bytes(), body].concat();
             let hashed = sha2::Sha512::digest(&message);
             public
                 .verify(Pkcs1v15Sign::new::<sha2::Sha512>(), &hashed, &signature)

@@ -117,8 +117,8 @@ mod verify;
 #[cfg(feature = "verify")]
 pub use verify::{
     CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, DigestType, KEY_ID_HEADER, ReceiveError,
-    SIGNATURE_HEADER, VerifiedCallback, VerifiedSignature, Verifier, VerifyError, request_line,
-    signed_bytes,
+    SIGNATURE_HEADER, UnknownDigest, VerifiedCallback, VerifiedSignature, Verifier, VerifyError,
+    request_line, signed_bytes,
 };
 
 #[cfg(feature = "axum")]

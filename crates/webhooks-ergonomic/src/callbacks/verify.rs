@@ -48,6 +48,9 @@ pub enum DigestType {
 }
 
 impl DigestType {
+    /// Every digest the platform signs with.
+    pub const ALL: [DigestType; 3] = [DigestType::Sha224, DigestType::Sha256, DigestType::Sha512];
+
     /// Reads a digest name: `SHA224`, `SHA256` or `SHA512`, with or without the hyphen
     /// (`SHA-512`), ignoring ASCII case and surrounding whitespace.
     pub fn parse(name: &str) -> Option<DigestType> {
@@ -96,6 +99,33 @@ impl DigestType {
 impl fmt::Display for DigestType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A digest name that is none of `SHA224`, `SHA256`, `SHA512` (in either spelling).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a signature digest; expected SHA224, SHA256 or SHA512")]
+pub struct UnknownDigest(String);
+
+impl std::str::FromStr for DigestType {
+    type Err = UnknownDigest;
+
+    /// As [`DigestType::parse`], with a typed error.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        DigestType::parse(name).ok_or_else(|| UnknownDigest(excerpt(name)))
+    }
+}
+
+impl serde::Serialize for DigestType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DigestType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -490,6 +520,20 @@ mod tests {
         ] {
             assert_eq!(DigestType::parse(name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn digest_names_round_trip_through_from_str_and_serde() {
+        for digest in DigestType::ALL {
+            assert_eq!(digest.as_str().parse::<DigestType>(), Ok(digest));
+            let json = serde_json::to_string(&digest).unwrap();
+            assert_eq!(json, format!("\"{}\"", digest.as_str()));
+            assert_eq!(serde_json::from_str::<DigestType>(&json).unwrap(), digest);
+        }
+        assert_eq!("sha-512".parse::<DigestType>(), Ok(DigestType::Sha512));
+        let err = "MD5".parse::<DigestType>().unwrap_err();
+        assert!(err.to_string().contains("`MD5`"), "{err}");
+        assert!(serde_json::from_str::<DigestType>("\"SHA1\"").is_err());
     }
 
     #[test]
