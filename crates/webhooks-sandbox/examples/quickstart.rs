@@ -1,9 +1,10 @@
 //! The whole job, end to end: `cargo run --example quickstart`.
 //!
-//! With no credentials in the environment it runs offline: it starts the sandbox in-process and
-//! a small receiver, creates a webhook pointing at the receiver, lists and updates it, simulates
-//! an inbound SMS and a delivery report, prints the callbacks the receiver got, deletes the
-//! webhook and exits.
+//! With no credentials in the environment it runs offline: it starts the sandbox in-process
+//! (signing callbacks, as an account with secure callbacks does) and a small receiver that
+//! verifies each callback's signature with the sandbox's published key before parsing it,
+//! creates a webhook pointing at the receiver, lists and updates it, simulates an inbound SMS
+//! and a delivery report, prints the verified, typed callbacks, deletes the webhook and exits.
 //!
 //! With `MESSAGEMEDIA_API_KEY` and `MESSAGEMEDIA_API_SECRET` set, it runs the management steps
 //! (create, list, update, delete) against the real API instead; the platform cannot call a
@@ -11,9 +12,8 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
 use tokio::sync::mpsc;
+use webhooks_ergonomic::callbacks::{Callback, VerifiedCallback, Verifier};
 use webhooks_ergonomic::{CallbackMethod, Client, Encoding, Event};
 use webhooks_sandbox::{Sandbox, SimulatedEvent};
 
@@ -36,29 +36,34 @@ async fn main() -> Result<(), Failure> {
     );
     let sandbox = Sandbox::builder()
         .credentials("quickstart-key", "quickstart-secret")
+        .sign_callbacks(true)
         .start()
         .await?;
     println!("sandbox:  {}", sandbox.base_url());
 
-    // The receiver: your own server, which the platform calls.
-    let (received, mut inbox) = mpsc::channel::<(String, String)>(16);
-    let receiver = axum::Router::new().route(
-        "/callbacks",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let received = received.clone();
-            async move {
-                let content_type = headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                let _ = received
-                    .send((content_type, String::from_utf8_lossy(&body).into_owned()))
-                    .await;
-                "ok"
-            }
-        }),
-    );
+    // The receiver: your own server, which the platform calls. It trusts a callback only once
+    // its signature verifies against the account's signature key (here, the sandbox's).
+    let key = sandbox
+        .signature_key()
+        .ok_or("the sandbox signs callbacks, so it has a key")?;
+    let verifier = Verifier::new()
+        .with_key(&key.key_id.to_string(), &key.public_key)?
+        .max_age(Duration::from_secs(300));
+    println!("verifying callbacks signed by key {}", key.key_id);
+    let (received, mut inbox) = mpsc::channel::<(String, Callback)>(16);
+    let receiver = axum::Router::new()
+        .route(
+            "/callbacks",
+            axum::routing::post(move |verified: VerifiedCallback| {
+                let received = received.clone();
+                async move {
+                    let signed_by = verified.signature.key_id.to_string();
+                    let _ = received.send((signed_by, verified.callback)).await;
+                    "ok"
+                }
+            }),
+        )
+        .with_state(verifier);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let callback_url = format!("http://{}/callbacks", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, receiver).await });
@@ -84,11 +89,31 @@ async fn main() -> Result<(), Failure> {
         println!("simulated {event}: {called} webhook(s) called");
     }
     for _ in 0..2 {
-        let (content_type, body) = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
+        let (signed_by, callback) = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
             .await
             .map_err(|_| "no callback arrived within 10 s")?
             .ok_or("the receiver stopped")?;
-        println!("receiver got ({content_type}): {body}");
+        match callback {
+            Callback::InboundSms(sms) => println!(
+                "verified (key {signed_by}): SMS from {}: {:?}, metadata {:?}",
+                shown(sms.source_number.as_ref()),
+                sms.content.unwrap_or_default(),
+                sms.metadata
+            ),
+            Callback::DeliveryReport(report) => println!(
+                "verified (key {signed_by}): message {} is {} (status code {})",
+                shown(report.message_id.as_ref()),
+                shown(report.status.as_ref()),
+                shown(report.status_code.as_ref())
+            ),
+            other => println!("verified (key {signed_by}): {other:?}"),
+        }
+    }
+    for attempt in sandbox.deliveries() {
+        println!(
+            "delivery: {} attempt {} -> {:?}",
+            attempt.event, attempt.attempt, attempt.status
+        );
     }
 
     client.webhooks().delete(id).send().await?;
@@ -96,6 +121,11 @@ async fn main() -> Result<(), Failure> {
     println!("deleted {id}; {left} webhook(s) left");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// An optional callback field for printing.
+fn shown(value: Option<&impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "(absent)".to_owned(), ToString::to_string)
 }
 
 /// Create, list and update; returns the webhook's id.
