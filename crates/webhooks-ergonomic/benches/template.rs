@@ -17,7 +17,8 @@ const REPORT: &str = r##"{"delivery_report_id": "$drId", "source_number": "$sour
 fn template(c: &mut Criterion) {
     let template = Template::parse(REPORT).unwrap();
     let mut data = EventData::sample(Event::DeliveredDr, "DeveloperPortal7000");
-    data.message_content = Some("Your order 1234 has shipped: track it at https://example.com/t/1234".into());
+    data.message_content =
+        Some("Your order 1234 has shipped: track it at https://example.com/t/1234".into());
     let body = template.render(&data);
     serde_json::from_str::<serde_json::Value>(&body).expect("the rendered report is JSON");
 

@@ -108,7 +108,8 @@ fn the_report_template_renders_json_with_the_values_for_every_delivery_report() 
     for event in Event::DELIVERY_REPORTS {
         let mut data = data(event);
         data.message_content = Some("50% off \\o/ \"today\"".to_owned());
-        data.metadata.insert("quote".to_owned(), "say \"hi\"".to_owned());
+        data.metadata
+            .insert("quote".to_owned(), "say \"hi\"".to_owned());
         let body = json_of(&template.render(&data));
         assert_eq!(body["report"], data.report_id.clone().unwrap());
         assert_eq!(body["state"], data.status.clone().unwrap());
@@ -149,14 +150,28 @@ fn both_sample_style_templates_lint_clean_for_their_events() {
     assert_eq!(
         found,
         [
-            (FindingKind::UnescapedValue, 11, 68, vec![Event::ReceivedMms]),
-            (FindingKind::UnescapedValue, 19, 19, vec![Event::ReceivedSms]),
+            (
+                FindingKind::UnescapedValue,
+                11,
+                68,
+                vec![Event::ReceivedMms]
+            ),
+            (
+                FindingKind::UnescapedValue,
+                19,
+                19,
+                vec![Event::ReceivedSms]
+            ),
         ],
         "{findings:#?}"
     );
     let line_11 = REPLY_TEMPLATE.lines().nth(10).unwrap();
     assert!(line_11[67..].starts_with("$item.originalName"));
-    assert!(findings[0].message.contains("$esc.json"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("$esc.json"),
+        "{}",
+        findings[0].message
+    );
 }
 
 #[test]
@@ -186,7 +201,10 @@ fn unknown_and_unavailable_variables_render_as_their_source() {
         assert_eq!(render(source, &sms).unwrap(), expected, "{source}");
     }
     let opt_out = data(Event::OptOutSms);
-    assert_eq!(render("$replyId/$moId", &opt_out).unwrap(), "$replyId/$moId");
+    assert_eq!(
+        render("$replyId/$moId", &opt_out).unwrap(),
+        "$replyId/$moId"
+    );
     assert_eq!(
         render("$notificationId", &opt_out).unwrap(),
         opt_out.notification_id.clone().unwrap()
@@ -233,8 +251,10 @@ fn json_escaping_keeps_every_value_intact() {
         "slash / and </script>",
         "",
     ];
-    let template = Template::parse(r#"{"text": "$esc.json($moContent)", "meta": "$esc.json($metadata.get('k'))"}"#)
-        .unwrap();
+    let template = Template::parse(
+        r#"{"text": "$esc.json($moContent)", "meta": "$esc.json($metadata.get('k'))"}"#,
+    )
+    .unwrap();
     for value in values {
         let mut data = data(Event::ReceivedSms);
         data.reply_content = Some(value.to_owned());
@@ -253,9 +273,15 @@ fn conditions_loops_set_comments_and_escapes_behave_as_velocity() {
     report.status_code = Some(330);
     report.retry_count = 2;
     let cases = [
-        ("#if($statusCode >= 400)high#elseif($statusCode == 330)mid#else low#end", "mid"),
+        (
+            "#if($statusCode >= 400)high#elseif($statusCode == 330)mid#else low#end",
+            "mid",
+        ),
         ("#if($status == 'failed' && !$attachments)yes#end", "yes"),
-        ("#if($status eq \"failed\" and not ($retryCount lt 2))ge2#end", "ge2"),
+        (
+            "#if($status eq \"failed\" and not ($retryCount lt 2))ge2#end",
+            "ge2",
+        ),
         ("#if($retryCount > 1 || $nope)a#{else}b#{end}", "a"),
         ("#if($nope)a#elseif($!nope)b#end.", "."),
         ("#if($metadata.isEmpty())e#else$metadata.size()#end", "2"),
@@ -271,12 +297,21 @@ fn conditions_loops_set_comments_and_escapes_behave_as_velocity() {
         ),
         ("#foreach($v in $metadata)$v;#end", "spring;1234;"),
         ("#foreach($v in $metadata.values())$v;#end", "spring;1234;"),
-        ("$metadata $metadata.keySet() $metadata.entrySet()", "{campaign=spring, order=1234} [campaign, order] [campaign=spring, order=1234]"),
+        (
+            "$metadata $metadata.keySet() $metadata.entrySet()",
+            "{campaign=spring, order=1234} [campaign, order] [campaign=spring, order=1234]",
+        ),
         ("#set($x = 'v')#set($n = 3)$x$n#if($n == 3)!#end", "v3!"),
         ("#set($s = $status)$s.isEmpty()", "false"),
-        ("a## comment\nb#* block\ncomment *#c#[[$unparsed #if]]#d", "abc$unparsed #ifd"),
+        (
+            "a## comment\nb#* block\ncomment *#c#[[$unparsed #if]]#d",
+            "abc$unparsed #ifd",
+        ),
         ("\\$status \\\\$status \\$nope", "$status \\failed \\$nope"),
-        ("$esc.url($status) $esc.xml('<&>') $esc.java('a\"b')", "failed &lt;&amp;&gt; a\\\"b"),
+        (
+            "$esc.url($status) $esc.xml('<&>') $esc.java('a\"b')",
+            "failed &lt;&amp;&gt; a\\\"b",
+        ),
         ("#foreach($a in $status)x#end#foreach($a in $nope)y#end", ""),
     ];
     for (source, expected) in cases {
@@ -320,42 +355,239 @@ fn templates_report_the_variables_they_use() {
     );
 }
 
+/// A broken template, the events it is for, and the finding expected: kind, (line, column),
+/// words of its message.
+type BrokenCase = (
+    &'static str,
+    &'static [Event],
+    FindingKind,
+    (usize, usize),
+    &'static str,
+);
+
 #[test]
 fn broken_templates_give_findings_at_their_line_and_column() {
-    let sms = [Event::ReceivedSms];
-    let cases: Vec<(&str, &[Event], FindingKind, (usize, usize), &str)> = vec![
-        ("{\"a\": \"x\"}\n#if($status)\n", &sms, FindingKind::Syntax, (2, 1), "#if is never closed"),
-        ("ok\n  #end", &sms, FindingKind::Syntax, (2, 3), "#end without"),
-        ("#else", &sms, FindingKind::Syntax, (1, 1), "#else without"),
-        ("#if(true)#else#else#end", &sms, FindingKind::Syntax, (1, 15), "a second #else"),
-        ("#if(true)#else#elseif(true)#end", &sms, FindingKind::Syntax, (1, 15), "#elseif after #else"),
-        ("#if $status)#end", &sms, FindingKind::Syntax, (1, 5), "expected `(` after #if"),
-        ("x\n#if($status", &sms, FindingKind::Syntax, (2, 1), "never closed"),
-        ("#if($a + 1)#end", &sms, FindingKind::Syntax, (1, 8), "arithmetic"),
-        ("#foreach($x of $metadata)#end", &sms, FindingKind::Syntax, (1, 13), "expected `in`"),
-        ("#foreach($x in [1, 2])#end", &sms, FindingKind::Syntax, (1, 16), "iterates over a reference"),
-        ("#foreach($k in $metadata.keySet())", &sms, FindingKind::Syntax, (1, 1), "#foreach is never closed"),
-        ("a\n\tb ${status", &sms, FindingKind::Syntax, (2, 4), "`${` is never closed"),
-        ("$metadata.get('k'", &sms, FindingKind::Syntax, (1, 14), "never closed"),
-        ("$metadata.get('k)", &sms, FindingKind::Syntax, (1, 15), "string is never closed"),
-        ("é\n #* open", &sms, FindingKind::Syntax, (2, 2), "#* comment is never closed"),
-        ("#set($x 1)", &sms, FindingKind::Syntax, (1, 9), "expected `=`"),
-        ("{\"id\": \"$drId\"}", &sms, FindingKind::UnavailableVariable, (1, 9), "not available for RECEIVED_SMS"),
-        ("{\n \"id\": \"$replyId\"}", &[Event::OptOutSms], FindingKind::UnavailableVariable, (2, 9), "renders as the text `$replyId`"),
-        ("$!attachments", &[Event::ReceivedMms, Event::DeliveredDr], FindingKind::UnavailableVariable, (1, 1), "DELIVERED_DR: there it renders nothing"),
-        ("#foreach($a in $attachments)#end", &sms, FindingKind::UnavailableVariable, (1, 16), "$attachments"),
-        ("x $mesageId", &sms, FindingKind::UnknownVariable, (1, 3), "did you mean `$messageId`"),
-        ("$MessageID", &sms, FindingKind::UnknownVariable, (1, 1), "did you mean `$messageId`"),
-        ("$velocityHasNext", &sms, FindingKind::UnknownVariable, (1, 1), "only inside #foreach"),
-        ("$type", &sms, FindingKind::DeprecatedVariable, (1, 1), "use `$format`"),
-        ("$metadata.gett('k')", &sms, FindingKind::UnknownMember, (1, 10), "`.gett` is no method of the metadata map"),
-        ("#foreach($e in $metadata.entrySet())$e.name#end", &sms, FindingKind::UnknownMember, (1, 39), "`.name` is no property of a map entry"),
-        ("$esc.jsn($moContent)", &sms, FindingKind::UnknownMember, (1, 5), "$esc"),
-        ("#foreach($c in $moContent)#end", &sms, FindingKind::NotIterable, (1, 16), "the loop never runs"),
-        ("a #include('x.vm')", &sms, FindingKind::UnsupportedDirective, (1, 3), "`#include` is not run"),
-        ("{\"a\": \"$replyId\",}", &sms, FindingKind::InvalidOutput, (1, 18), "invalid here"),
-        ("{\"a\": $replyId}", &sms, FindingKind::InvalidOutput, (1, 7), "RECEIVED_SMS"),
-        ("{\n  \"text\": \"$moContent\"\n}", &sms, FindingKind::UnescapedValue, (2, 12), "$esc.json(..)"),
+    const SMS: &[Event] = &[Event::ReceivedSms];
+    let sms = SMS;
+    let cases: Vec<BrokenCase> = vec![
+        (
+            "{\"a\": \"x\"}\n#if($status)\n",
+            sms,
+            FindingKind::Syntax,
+            (2, 1),
+            "#if is never closed",
+        ),
+        (
+            "ok\n  #end",
+            sms,
+            FindingKind::Syntax,
+            (2, 3),
+            "#end without",
+        ),
+        ("#else", sms, FindingKind::Syntax, (1, 1), "#else without"),
+        (
+            "#if(true)#else#else#end",
+            sms,
+            FindingKind::Syntax,
+            (1, 15),
+            "a second #else",
+        ),
+        (
+            "#if(true)#else#elseif(true)#end",
+            sms,
+            FindingKind::Syntax,
+            (1, 15),
+            "#elseif after #else",
+        ),
+        (
+            "#if $status)#end",
+            sms,
+            FindingKind::Syntax,
+            (1, 5),
+            "expected `(` after #if",
+        ),
+        (
+            "x\n#if($status",
+            sms,
+            FindingKind::Syntax,
+            (2, 1),
+            "never closed",
+        ),
+        (
+            "#if($a + 1)#end",
+            sms,
+            FindingKind::Syntax,
+            (1, 8),
+            "arithmetic",
+        ),
+        (
+            "#foreach($x of $metadata)#end",
+            sms,
+            FindingKind::Syntax,
+            (1, 13),
+            "expected `in`",
+        ),
+        (
+            "#foreach($x in [1, 2])#end",
+            sms,
+            FindingKind::Syntax,
+            (1, 16),
+            "iterates over a reference",
+        ),
+        (
+            "#foreach($k in $metadata.keySet())",
+            sms,
+            FindingKind::Syntax,
+            (1, 1),
+            "#foreach is never closed",
+        ),
+        (
+            "a\n\tb ${status",
+            sms,
+            FindingKind::Syntax,
+            (2, 4),
+            "`${` is never closed",
+        ),
+        (
+            "$metadata.get('k'",
+            sms,
+            FindingKind::Syntax,
+            (1, 14),
+            "never closed",
+        ),
+        (
+            "$metadata.get('k)",
+            sms,
+            FindingKind::Syntax,
+            (1, 15),
+            "string is never closed",
+        ),
+        (
+            "é\n #* open",
+            sms,
+            FindingKind::Syntax,
+            (2, 2),
+            "#* comment is never closed",
+        ),
+        (
+            "#set($x 1)",
+            sms,
+            FindingKind::Syntax,
+            (1, 9),
+            "expected `=`",
+        ),
+        (
+            "{\"id\": \"$drId\"}",
+            sms,
+            FindingKind::UnavailableVariable,
+            (1, 9),
+            "not available for RECEIVED_SMS",
+        ),
+        (
+            "{\n \"id\": \"$replyId\"}",
+            &[Event::OptOutSms],
+            FindingKind::UnavailableVariable,
+            (2, 9),
+            "renders as the text `$replyId`",
+        ),
+        (
+            "$!attachments",
+            &[Event::ReceivedMms, Event::DeliveredDr],
+            FindingKind::UnavailableVariable,
+            (1, 1),
+            "DELIVERED_DR: there it renders nothing",
+        ),
+        (
+            "#foreach($a in $attachments)#end",
+            sms,
+            FindingKind::UnavailableVariable,
+            (1, 16),
+            "$attachments",
+        ),
+        (
+            "x $mesageId",
+            sms,
+            FindingKind::UnknownVariable,
+            (1, 3),
+            "did you mean `$messageId`",
+        ),
+        (
+            "$MessageID",
+            sms,
+            FindingKind::UnknownVariable,
+            (1, 1),
+            "did you mean `$messageId`",
+        ),
+        (
+            "$velocityHasNext",
+            sms,
+            FindingKind::UnknownVariable,
+            (1, 1),
+            "only inside #foreach",
+        ),
+        (
+            "$type",
+            sms,
+            FindingKind::DeprecatedVariable,
+            (1, 1),
+            "use `$format`",
+        ),
+        (
+            "$metadata.gett('k')",
+            sms,
+            FindingKind::UnknownMember,
+            (1, 10),
+            "`.gett` is no method of the metadata map",
+        ),
+        (
+            "#foreach($e in $metadata.entrySet())$e.name#end",
+            sms,
+            FindingKind::UnknownMember,
+            (1, 39),
+            "`.name` is no property of a map entry",
+        ),
+        (
+            "$esc.jsn($moContent)",
+            sms,
+            FindingKind::UnknownMember,
+            (1, 5),
+            "$esc",
+        ),
+        (
+            "#foreach($c in $moContent)#end",
+            sms,
+            FindingKind::NotIterable,
+            (1, 16),
+            "the loop never runs",
+        ),
+        (
+            "a #include('x.vm')",
+            sms,
+            FindingKind::UnsupportedDirective,
+            (1, 3),
+            "`#include` is not run",
+        ),
+        (
+            "{\"a\": \"$replyId\",}",
+            sms,
+            FindingKind::InvalidOutput,
+            (1, 18),
+            "invalid here",
+        ),
+        (
+            "{\"a\": $replyId}",
+            sms,
+            FindingKind::InvalidOutput,
+            (1, 7),
+            "RECEIVED_SMS",
+        ),
+        (
+            "{\n  \"text\": \"$moContent\"\n}",
+            sms,
+            FindingKind::UnescapedValue,
+            (2, 12),
+            "$esc.json(..)",
+        ),
     ];
     for (source, events, kind, (line, column), words) in cases {
         let findings = lint(source, events, Encoding::Json);
@@ -377,7 +609,10 @@ fn broken_templates_give_findings_at_their_line_and_column() {
             assert_eq!(findings.len(), 1, "a syntax error stops the lint");
             let err = Template::parse(source).unwrap_err();
             assert_eq!((err.line(), err.column()), (line, column));
-            assert_eq!(err.to_string(), format!("line {line}, column {column}: {}", err.message()));
+            assert_eq!(
+                err.to_string(),
+                format!("line {line}, column {column}: {}", err.message())
+            );
         }
     }
 }
@@ -389,11 +624,21 @@ fn lint_checks_form_and_xml_output() {
     assert_eq!(form.len(), 1, "{form:#?}");
     assert_eq!(form[0].kind, FindingKind::UnescapedValue);
     assert_eq!(form[0].column, 18);
-    assert!(lint("id=$replyId&text=$esc.url($moContent)", &sms, Encoding::FormEncoded).is_empty());
+    assert!(
+        lint(
+            "id=$replyId&text=$esc.url($moContent)",
+            &sms,
+            Encoding::FormEncoded
+        )
+        .is_empty()
+    );
 
     let xml = lint("<r><t>$moContent</t></r>", &sms, Encoding::Xml);
     assert_eq!(xml.len(), 1, "{xml:#?}");
-    assert_eq!((xml[0].kind, xml[0].column), (FindingKind::UnescapedValue, 7));
+    assert_eq!(
+        (xml[0].kind, xml[0].column),
+        (FindingKind::UnescapedValue, 7)
+    );
     assert!(lint("<r><t>$esc.xml($moContent)</t></r>", &sms, Encoding::Xml).is_empty());
     let broken = lint("<r><t>$replyId</r>", &sms, Encoding::Xml);
     assert_eq!(broken[0].kind, FindingKind::InvalidOutput);
@@ -442,7 +687,8 @@ fn the_builder_writes_escaped_templates_for_each_encoding() {
     };
     let mut mms = data(Event::ReceivedMms);
     mms.reply_content = Some(awkward.to_owned());
-    mms.metadata.insert("we\"ird key".to_owned(), awkward.to_owned());
+    mms.metadata
+        .insert("we\"ird key".to_owned(), awkward.to_owned());
     mms.attachments[0].original_name = "a b&c.png".to_owned();
 
     let json = json_of(&build(Encoding::Json).render(&mms));
@@ -479,21 +725,30 @@ fn the_builder_writes_escaped_templates_for_each_encoding() {
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<reply><text>A &quot;quoted&quot; \\ line\nbreak &amp; &lt;tag&gt; $status #if é 😀</text>"), "{xml}");
     assert!(xml.contains("<note>A &quot;quoted&quot; \\ line\nbreak &amp; &lt;tag&gt; &#36;status &#35;if é 😀</note>"), "{xml}");
     assert!(xml.contains("<entry key=\"we&quot;ird key\">"), "{xml}");
-    assert!(xml.contains("<original_name>a b&amp;c.png</original_name>"), "{xml}");
+    assert!(
+        xml.contains("<original_name>a b&amp;c.png</original_name>"),
+        "{xml}"
+    );
     assert!(xml.ends_with("</files></reply>"), "{xml}");
 
     for encoding in Encoding::ALL {
         let source = build_for_lint(encoding);
         let findings = lint(&source, &Event::ALL, encoding);
         assert!(
-            findings.iter().all(|f| f.kind == FindingKind::UnavailableVariable),
+            findings
+                .iter()
+                .all(|f| f.kind == FindingKind::UnavailableVariable),
             "{encoding}: {findings:#?}"
         );
     }
 }
 
 fn build_for_lint(encoding: Encoding) -> String {
-    let root = if encoding == Encoding::Xml { "r" } else { "callback" };
+    let root = if encoding == Encoding::Xml {
+        "r"
+    } else {
+        "callback"
+    };
     Template::builder(encoding)
         .root(root)
         .field("text", Var::ReplyContent)
@@ -524,8 +779,7 @@ fn the_builder_rejects_what_it_cannot_write() {
             "1st",
         ),
         (
-            Template::builder(Encoding::Xml)
-                .object("o", |o| o.field("a b", Var::Status)),
+            Template::builder(Encoding::Xml).object("o", |o| o.field("a b", Var::Status)),
             "o.a b",
         ),
         (Template::builder(Encoding::Xml).root("<r>"), "<r>"),
@@ -595,9 +849,17 @@ fn default_templates_render_the_documented_shapes() {
         data.message_content = data.message_content.map(|_| "Hi \"there\"\n".to_owned());
         let template = default_template(event, Encoding::Json);
         let body = json_of(&template.render(&data));
-        let found: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        let found: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(found, keys(event), "{event}");
-        assert_eq!(body["metadata"], json!({"campaign": "spring", "order": "1234"}));
+        assert_eq!(
+            body["metadata"],
+            json!({"campaign": "spring", "order": "1234"})
+        );
         assert_eq!(body["message_id"], data.message_id.clone().unwrap());
         if event.is_delivery_report() {
             assert_eq!(body["delay"], "0");
@@ -609,7 +871,10 @@ fn default_templates_render_the_documented_shapes() {
             );
         }
         if event == Event::ReceivedMms {
-            assert_eq!(body["attachments"][0]["content"], data.attachments[0].base64);
+            assert_eq!(
+                body["attachments"][0]["content"],
+                data.attachments[0].base64
+            );
         }
         for encoding in Encoding::ALL {
             let findings = lint(
@@ -632,13 +897,17 @@ fn default_templates_render_the_documented_shapes() {
     assert_eq!(body["content"], "STOP");
 
     let report = data(Event::ExpiredDr);
-    let form = form_pairs(&default_template(Event::ExpiredDr, Encoding::FormEncoded).render(&report));
+    let form =
+        form_pairs(&default_template(Event::ExpiredDr, Encoding::FormEncoded).render(&report));
     assert_eq!(form["status"], "expired");
     assert_eq!(form["vendor_account_id[account_id]"], "DeveloperPortal7000");
     assert_eq!(form["metadata[order]"], "1234");
     let xml = default_template(Event::ExpiredDr, Encoding::Xml).render(&report);
     assert!(xml.contains("<status>expired</status>"), "{xml}");
-    assert!(xml.contains("<vendor_account_id><vendor_id>MessageMedia</vendor_id>"), "{xml}");
+    assert!(
+        xml.contains("<vendor_account_id><vendor_id>MessageMedia</vendor_id>"),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -652,7 +921,8 @@ fn event_data_from_fields_feeds_the_engine() {
         "date_received": "2016-11-03T11:49:02.807Z",
         "metadata": {"myKey": "myValue"},
     });
-    let data = EventData::from_fields("acct", Event::FailedDr, fields.as_object().unwrap()).unwrap();
+    let data =
+        EventData::from_fields("acct", Event::FailedDr, fields.as_object().unwrap()).unwrap();
     let body = json_of(&default_template(Event::FailedDr, Encoding::Json).render(&data));
     assert_eq!(body["message_id"], "877c19ef-fa2e-4cec-827a-e1df9b5509f7");
     assert_eq!(body["error_code"], "330");
@@ -681,15 +951,57 @@ impl Lcg {
 #[test]
 fn the_parser_never_panics_on_arbitrary_input() {
     const PIECES: [&str; 44] = [
-        "$", "$!", "${", "}", "{", "(", ")", "#", "##", "#*", "*#", "#[[", "]]#", "#if", "#if(",
-        "#elseif(", "#else", "#end", "#{end}", "#foreach(", "#set(", " in ", "$metadata",
-        ".get(", ".keySet()", ".entrySet()", "$e", ".key", "$attachments", "$foreach.hasNext",
-        "$velocityHasNext", "$esc.json(", "'", "\"", "\\", "\n", " ", "==", "&&", "!", "1",
-        "é", "😀", "$moContent",
+        "$",
+        "$!",
+        "${",
+        "}",
+        "{",
+        "(",
+        ")",
+        "#",
+        "##",
+        "#*",
+        "*#",
+        "#[[",
+        "]]#",
+        "#if",
+        "#if(",
+        "#elseif(",
+        "#else",
+        "#end",
+        "#{end}",
+        "#foreach(",
+        "#set(",
+        " in ",
+        "$metadata",
+        ".get(",
+        ".keySet()",
+        ".entrySet()",
+        "$e",
+        ".key",
+        "$attachments",
+        "$foreach.hasNext",
+        "$velocityHasNext",
+        "$esc.json(",
+        "'",
+        "\"",
+        "\\",
+        "\n",
+        " ",
+        "==",
+        "&&",
+        "!",
+        "1",
+        "é",
+        "😀",
+        "$moContent",
     ];
     let samples = [REPLY_TEMPLATE, REPORT_TEMPLATE];
     let events = [Event::ReceivedMms, Event::DeliveredDr, Event::OptOutSms];
-    let data: Vec<EventData> = events.iter().map(|&e| EventData::sample(e, "acct")).collect();
+    let data: Vec<EventData> = events
+        .iter()
+        .map(|&e| EventData::sample(e, "acct"))
+        .collect();
     let exercise = |source: &str| {
         if let Ok(template) = Template::parse(source) {
             for data in &data {
@@ -724,7 +1036,12 @@ fn the_parser_never_panics_on_arbitrary_input() {
     }
     // Deep nesting is an error, not a stack overflow.
     let deep = "#if(true)".repeat(10_000);
-    assert!(Template::parse(&deep).unwrap_err().message().contains("nested"));
+    assert!(
+        Template::parse(&deep)
+            .unwrap_err()
+            .message()
+            .contains("nested")
+    );
     let parens = format!("#if({}true{})#end", "(".repeat(10_000), ")".repeat(10_000));
     assert!(Template::parse(&parens).is_err());
     let calls = format!("{}1{}", "$esc.json(".repeat(10_000), ")".repeat(10_000));
@@ -844,7 +1161,10 @@ async fn without_strict_mode_findings_come_back_with_the_webhook() {
     let kinds: Vec<FindingKind> = findings.iter().map(|f| f.kind).collect();
     assert_eq!(
         kinds,
-        [FindingKind::UnavailableVariable, FindingKind::UnescapedValue]
+        [
+            FindingKind::UnavailableVariable,
+            FindingKind::UnescapedValue
+        ]
     );
     let sent: Value = serde_json::from_str(&server.requests()[0]).unwrap();
     assert_eq!(sent["template"], BAD, "the template is sent as given");
@@ -875,12 +1195,21 @@ fn an_update_without_events_is_linted_only_for_what_holds_on_every_event() {
     };
     // `$drId` exists (for delivery reports) and `$moContent` is unescaped, but without the
     // events neither can be judged; an unknown variable can.
-    let update = client.webhooks().update(id).template("{\"a\": \"$drId $moContent $nope\"}");
-    assert_eq!(kinds(update.template_findings()), [FindingKind::UnknownVariable]);
+    let update = client
+        .webhooks()
+        .update(id)
+        .template("{\"a\": \"$drId $moContent $nope\"}");
+    assert_eq!(
+        kinds(update.template_findings()),
+        [FindingKind::UnknownVariable]
+    );
     let update = update.events([Event::ReceivedSms]);
     assert_eq!(
         kinds(update.template_findings()),
-        [FindingKind::UnavailableVariable, FindingKind::UnknownVariable]
+        [
+            FindingKind::UnavailableVariable,
+            FindingKind::UnknownVariable
+        ]
     );
     let update = update.encoding(Encoding::Json);
     assert_eq!(

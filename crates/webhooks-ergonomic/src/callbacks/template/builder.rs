@@ -294,8 +294,9 @@ fn check_xml_name(name: &str, path: &str) -> Result<(), BuildError> {
     } else {
         Err(BuildError {
             field: path.to_owned(),
-            reason: "not an XML element name (letters, digits, `_`, `-`, `.`; a letter or `_` first)"
-                .to_owned(),
+            reason:
+                "not an XML element name (letters, digits, `_`, `-`, `.`; a letter or `_` first)"
+                    .to_owned(),
         })
     }
 }

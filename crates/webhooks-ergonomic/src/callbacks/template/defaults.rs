@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use super::builder::{TemplateBuilder, Var};
 use super::Template;
+use super::builder::{TemplateBuilder, Var};
 use crate::event::{Encoding, Event};
 
 /// The default template of `event` in `encoding`: the payload shape the vendor's sample

@@ -158,7 +158,10 @@ mod tests {
             escaped(Escape::Json, "say \"hi\" \\ a/b\n\t\r\u{8}\u{c}\u{1}"),
             r#"say \"hi\" \\ a\/b\n\t\r\b\f\u0001"#
         );
-        assert_eq!(escaped(Escape::Json, "café ✓ 😀"), r"caf\u00E9 \u2713 \uD83D\uDE00");
+        assert_eq!(
+            escaped(Escape::Json, "café ✓ 😀"),
+            r"caf\u00E9 \u2713 \uD83D\uDE00"
+        );
         assert_eq!(escaped(Escape::Json, "plain text"), "plain text");
         assert_eq!(escaped(Escape::Json, ""), "");
         for text in ["a\"b\\c\n", "ünï\u{7f}\u{0}", "😀\"😀"] {

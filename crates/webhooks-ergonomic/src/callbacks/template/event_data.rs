@@ -186,7 +186,11 @@ impl EventData {
             ("order".to_owned(), "1234".to_owned()),
         ]);
         if event != Event::OptOutSms {
-            data.format = text(if event == Event::ReceivedMms { "MMS" } else { "SMS" });
+            data.format = text(if event == Event::ReceivedMms {
+                "MMS"
+            } else {
+                "SMS"
+            });
             data.vendor_id = text("MessageMedia");
             data.submitted_timestamp = now.checked_sub(time::Duration::SECOND).or(Some(now));
             data.message_content = text("Hi there");
@@ -331,11 +335,11 @@ fn number<T: TryFrom<u64>>(field: &str, value: &Value) -> Result<Option<T>, Even
 fn timestamp(field: &str, value: &Value) -> Result<Option<OffsetDateTime>, EventDataError> {
     match value {
         Value::Null => Ok(None),
-        Value::String(s) => OffsetDateTime::parse(s, &Rfc3339)
-            .map(Some)
-            .map_err(|_| EventDataError::InvalidTimestamp {
+        Value::String(s) => OffsetDateTime::parse(s, &Rfc3339).map(Some).map_err(|_| {
+            EventDataError::InvalidTimestamp {
                 field: field.to_owned(),
-            }),
+            }
+        }),
         _ => Err(wrong(field, "an RFC 3339 timestamp string or null")),
     }
 }
@@ -372,7 +376,10 @@ fn attachments(field: &str, value: &Value) -> Result<Vec<EventAttachment>, Event
         .map(|(i, item)| {
             let at = format!("{field}/{i}");
             let Value::Object(object) = item else {
-                return Err(wrong(&at, "an object {content_type, content, original_name}"));
+                return Err(wrong(
+                    &at,
+                    "an object {content_type, content, original_name}",
+                ));
             };
             if let Some(unknown) = object
                 .keys()
@@ -480,9 +487,12 @@ mod tests {
             data.received_timestamp.map(|t| t.offset().whole_hours()),
             Some(10)
         );
-        let cleared =
-            EventData::from_fields("acct", Event::OptOutSms, &fields(json!({"message_id": null})))
-                .unwrap();
+        let cleared = EventData::from_fields(
+            "acct",
+            Event::OptOutSms,
+            &fields(json!({"message_id": null})),
+        )
+        .unwrap();
         assert_eq!(cleared.message_id, None);
     }
 

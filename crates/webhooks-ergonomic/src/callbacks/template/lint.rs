@@ -2,13 +2,13 @@
 
 use std::fmt;
 
+use super::Template;
 use super::event_data::EventData;
 use super::parse::line_column;
 use super::render::Trace;
 use super::syntax::{Expr, Member, MemberKind, Node, Operand, Reference, Target};
 use super::variable::Variable;
 use super::wellformed;
-use super::Template;
 use crate::event::{Encoding, Event};
 
 /// What kind of problem a [`Finding`] is.
@@ -125,7 +125,9 @@ pub(crate) fn lint_partially(
         walk.report(
             FindingKind::UnsupportedDirective,
             range.start,
-            format!("`{directive}` is not run by this engine (nor checked); it renders as text here"),
+            format!(
+                "`{directive}` is not run by this engine (nor checked); it renders as text here"
+            ),
             Vec::new(),
         );
     }
@@ -201,9 +203,10 @@ impl Ty {
             (Ty::Map | Ty::Keys | Ty::Values | Ty::Entries | Ty::Attachments, M::Size) => {
                 Ty::Number
             }
-            (Ty::Map | Ty::Keys | Ty::Values | Ty::Entries | Ty::Attachments | Ty::Text, M::IsEmpty) => {
-                Ty::Boolean
-            }
+            (
+                Ty::Map | Ty::Keys | Ty::Values | Ty::Entries | Ty::Attachments | Ty::Text,
+                M::IsEmpty,
+            ) => Ty::Boolean,
             (Ty::Attachments, M::Get(_)) => Ty::Attachment,
             (Ty::Entry, M::Key | M::Value) => Ty::Text,
             (Ty::Attachment, M::ContentType | M::Base64 | M::OriginalName) => Ty::Text,
@@ -276,7 +279,10 @@ impl Walk<'_> {
                     }
                 }
                 Node::Foreach {
-                    slot, iterable, body, ..
+                    slot,
+                    iterable,
+                    body,
+                    ..
                 } => {
                     let ty = self.reference(iterable, false);
                     let items = ty.items().unwrap_or_else(|| {
@@ -410,8 +416,9 @@ impl Walk<'_> {
             }
         };
         for member in &reference.members {
-            if let MemberKind::Get(arg) | MemberKind::ContainsKey(arg) | MemberKind::Escape(_, arg) =
-                &member.kind
+            if let MemberKind::Get(arg)
+            | MemberKind::ContainsKey(arg)
+            | MemberKind::Escape(_, arg) = &member.kind
             {
                 self.operand(arg, false);
             }
@@ -456,10 +463,29 @@ fn guards(expr: &Expr, out: &mut Vec<Variable>) {
 /// The known name closest to `name`: same letters in another case, or at most two edits.
 fn suggestion(name: &str) -> Option<&'static str> {
     const NAMES: [&str; 24] = [
-        "format", "mtId", "messageId", "drId", "reportId", "moId", "replyId", "notificationId",
-        "accountId", "vendorId", "submittedTimestamp", "receivedTimestamp", "status",
-        "statusCode", "metadata", "sourceAddress", "destinationAddress", "mtContent",
-        "messageContent", "moContent", "replyContent", "retryCount", "billingUnits",
+        "format",
+        "mtId",
+        "messageId",
+        "drId",
+        "reportId",
+        "moId",
+        "replyId",
+        "notificationId",
+        "accountId",
+        "vendorId",
+        "submittedTimestamp",
+        "receivedTimestamp",
+        "status",
+        "statusCode",
+        "metadata",
+        "sourceAddress",
+        "destinationAddress",
+        "mtContent",
+        "messageContent",
+        "moContent",
+        "replyContent",
+        "retryCount",
+        "billingUnits",
         "attachments",
     ];
     if let Some(same) = NAMES.iter().find(|known| known.eq_ignore_ascii_case(name)) {

@@ -7,7 +7,7 @@
 //!
 //! | syntax | meaning |
 //! |---|---|
-//! | `$var`, `${var}` | a [`Variable`]; unknown or not provided for the event: rendered as its own source text |
+//! | `$var`, `${var}` | a [`Variable`](crate::callbacks::template::Variable); unknown or not provided for the event: rendered as its own source text |
 //! | `$!var`, `$!{var}` | the same, but nothing when null |
 //! | `$metadata.get('k')`, `$metadata.get($key)`, `$metadata.k` | a metadata value |
 //! | `$metadata.keySet()`, `.entrySet()` (`$e.key`, `$e.value`), `.size()`, `.isEmpty()`, `.containsKey('k')` | the map |
@@ -22,7 +22,7 @@
 //! A directive alone on its line takes its indentation and line break with it (Velocity 2's
 //! "lines" space gobbling). Not run: macros, `#parse`, `#include`, `#evaluate`, `#define`,
 //! `#break`, `#stop`, arithmetic, string interpolation inside `"..."` (they render as text,
-//! and [`lint()`] reports the directives).
+//! and [`lint()`](crate::callbacks::template::lint()) reports the directives).
 //!
 //! ```
 //! use webhooks_ergonomic::{Encoding, Event};
@@ -65,8 +65,8 @@ use std::str::FromStr;
 pub use builder::{BuildError, TemplateBuilder, Var};
 pub use defaults::default_template;
 pub use event_data::{EventAttachment, EventData, EventDataError};
-pub use lint::{Finding, FindingKind, lint};
 pub(crate) use lint::lint_partially;
+pub use lint::{Finding, FindingKind, lint};
 pub use parse::SyntaxError;
 pub use variable::Variable;
 
@@ -139,7 +139,12 @@ impl Template {
         self.render_traced(data, out, &mut NoTrace);
     }
 
-    pub(crate) fn render_traced<T: Trace>(&self, data: &EventData, out: &mut String, trace: &mut T) {
+    pub(crate) fn render_traced<T: Trace>(
+        &self,
+        data: &EventData,
+        out: &mut String,
+        trace: &mut T,
+    ) {
         let mut renderer = Renderer::new(&self.source, data, self.parsed.slots, self.parsed.loops);
         renderer.nodes(&self.parsed.nodes, out, trace);
     }
@@ -148,10 +153,10 @@ impl Template {
     pub fn variables(&self) -> Vec<Variable> {
         let mut variables = Vec::new();
         syntax::each_reference(&self.parsed.nodes, &mut |reference| {
-            if let Target::Event(variable) = reference.target {
-                if !variables.contains(&variable) {
-                    variables.push(variable);
-                }
+            if let Target::Event(variable) = reference.target
+                && !variables.contains(&variable)
+            {
+                variables.push(variable);
             }
         });
         variables

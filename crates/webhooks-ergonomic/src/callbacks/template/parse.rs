@@ -119,20 +119,20 @@ pub(crate) fn parse(src: &str) -> Result<Parsed, SyntaxError> {
     };
     let (nodes, end) = parser.block()?;
     match end {
-        End::Eof => Ok(Parsed {
+        Closer::Eof => Ok(Parsed {
             nodes,
             slots: parser.slots,
             loops: parser.loop_count,
             unsupported: parser.unsupported,
         }),
-        End::End(at) => Err(parser.error(at, "#end without a matching #if or #foreach")),
-        End::Else(at) => Err(parser.error(at, "#else without a matching #if")),
-        End::ElseIf(at, _) => Err(parser.error(at, "#elseif without a matching #if")),
+        Closer::End(at) => Err(parser.error(at, "#end without a matching #if or #foreach")),
+        Closer::Else(at) => Err(parser.error(at, "#else without a matching #if")),
+        Closer::ElseIf(at, _) => Err(parser.error(at, "#elseif without a matching #if")),
     }
 }
 
 /// How a block ended.
-enum End {
+enum Closer {
     Eof,
     End(usize),
     Else(usize),
@@ -143,14 +143,22 @@ enum End {
 enum Head {
     /// Not a directive: `#` is text.
     Literal,
-    Comment { line: bool },
+    Comment {
+        line: bool,
+    },
     Unparsed(Range<usize>),
     If(Expr),
     ElseIf(Expr),
     Else,
     End,
-    Foreach { name: Range<usize>, iterable: Reference },
-    Set { name: Range<usize>, value: Operand },
+    Foreach {
+        name: Range<usize>,
+        iterable: Reference,
+    },
+    Set {
+        name: Range<usize>,
+        value: Operand,
+    },
 }
 
 struct Parser<'s> {
@@ -205,7 +213,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Nodes up to the end of the input or to a `#else`, `#elseif` or `#end`.
-    fn block(&mut self) -> Result<(Vec<Node>, End), SyntaxError> {
+    fn block(&mut self) -> Result<(Vec<Node>, Closer), SyntaxError> {
         let mut nodes = Vec::new();
         let mut text_start = self.pos;
         while let Some(b) = self.peek() {
@@ -272,10 +280,10 @@ impl<'s> Parser<'s> {
                             };
                             nodes.push(Node::Set { slot, value });
                         }
-                        Head::Else => return Ok((nodes, End::Else(start))),
-                        Head::End => return Ok((nodes, End::End(start))),
+                        Head::Else => return Ok((nodes, Closer::Else(start))),
+                        Head::End => return Ok((nodes, Closer::End(start))),
                         Head::ElseIf(condition) => {
-                            return Ok((nodes, End::ElseIf(start, condition)));
+                            return Ok((nodes, Closer::ElseIf(start, condition)));
                         }
                     }
                     text_start = self.pos;
@@ -284,7 +292,7 @@ impl<'s> Parser<'s> {
             }
         }
         push_text(&mut nodes, text_start..self.pos);
-        Ok((nodes, End::Eof))
+        Ok((nodes, Closer::Eof))
     }
 
     /// Velocity's "lines" space gobbling: a directive alone on its line takes its indentation
@@ -328,23 +336,23 @@ impl<'s> Parser<'s> {
             let (body, end) = self.block()?;
             branches.push((condition, body));
             match end {
-                End::End(_) => break,
-                End::ElseIf(_, next) => condition = next,
-                End::Else(_) => {
+                Closer::End(_) => break,
+                Closer::ElseIf(_, next) => condition = next,
+                Closer::Else(_) => {
                     let (body, end) = self.block()?;
                     otherwise = Some(body);
                     match end {
-                        End::End(_) => break,
-                        End::Else(at) => return Err(self.error(at, "a second #else in one #if")),
-                        End::ElseIf(at, _) => {
+                        Closer::End(_) => break,
+                        Closer::Else(at) => return Err(self.error(at, "a second #else in one #if")),
+                        Closer::ElseIf(at, _) => {
                             return Err(self.error(at, "#elseif after #else"));
                         }
-                        End::Eof => {
+                        Closer::Eof => {
                             return Err(self.error(start, "#if is never closed: add #end"));
                         }
                     }
                 }
-                End::Eof => return Err(self.error(start, "#if is never closed: add #end")),
+                Closer::Eof => return Err(self.error(start, "#if is never closed: add #end")),
             }
         }
         self.leave();
@@ -373,16 +381,16 @@ impl<'s> Parser<'s> {
         self.locals.retain(|&(_, s)| s != slot);
         self.leave();
         match end {
-            End::End(_) => Ok(Node::Foreach {
+            Closer::End(_) => Ok(Node::Foreach {
                 slot,
                 loop_id,
                 iterable,
                 body,
                 position: start,
             }),
-            End::Else(at) => Err(self.error(at, "#else inside #foreach without an #if")),
-            End::ElseIf(at, _) => Err(self.error(at, "#elseif inside #foreach without an #if")),
-            End::Eof => Err(self.error(start, "#foreach is never closed: add #end")),
+            Closer::Else(at) => Err(self.error(at, "#else inside #foreach without an #if")),
+            Closer::ElseIf(at, _) => Err(self.error(at, "#elseif inside #foreach without an #if")),
+            Closer::Eof => Err(self.error(start, "#foreach is never closed: add #end")),
         }
     }
 
@@ -482,7 +490,9 @@ impl<'s> Parser<'s> {
                     Some(b'$') => self.reference(0)?,
                     _ => None,
                 }
-                .ok_or_else(|| self.error(at, "#foreach iterates over a reference, like $attachments"))?;
+                .ok_or_else(|| {
+                    self.error(at, "#foreach iterates over a reference, like $attachments")
+                })?;
                 self.close_paren(start, "foreach")?;
                 Head::Foreach { name, iterable }
             }
@@ -663,7 +673,10 @@ impl<'s> Parser<'s> {
                 Some(_) => {
                     return Err(self.error(
                         self.pos,
-                        format!("unexpected `{}` in method arguments", self.char_at(self.pos)),
+                        format!(
+                            "unexpected `{}` in method arguments",
+                            self.char_at(self.pos)
+                        ),
                     ));
                 }
             }
@@ -776,8 +789,7 @@ impl<'s> Parser<'s> {
     fn expr_unary(&mut self) -> Result<Expr, SyntaxError> {
         self.skip_ws();
         let start = self.pos;
-        if (self.peek() == Some(b'!') && self.peek_at(start + 1) != Some(b'='))
-            || self.word("not")
+        if (self.peek() == Some(b'!') && self.peek_at(start + 1) != Some(b'=')) || self.word("not")
         {
             if self.peek() == Some(b'!') {
                 self.pos += 1;
@@ -804,7 +816,10 @@ impl<'s> Parser<'s> {
         if let Some(op @ (b'+' | b'-' | b'*' | b'/' | b'%')) = self.peek() {
             return Err(self.error(
                 self.pos,
-                format!("arithmetic (`{}`) is not supported in conditions", op as char),
+                format!(
+                    "arithmetic (`{}`) is not supported in conditions",
+                    op as char
+                ),
             ));
         }
         Ok(Expr::Operand(operand))

@@ -8,7 +8,9 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::escape::escape_into;
 use super::event_data::{EventAttachment, EventData};
-use super::syntax::{Comparison, Escape, Expr, Member, MemberKind, Node, Operand, Reference, Target};
+use super::syntax::{
+    Comparison, Escape, Expr, Member, MemberKind, Node, Operand, Reference, Target,
+};
 use super::variable::Variable;
 
 /// Told where each node's output starts, so that a position in the output can be traced back
@@ -120,22 +122,52 @@ impl<'a> Renderer<'a> {
                     let (slot, loop_id) = (*slot, *loop_id);
                     match self.evaluate(iterable) {
                         Value::Keys(map) => {
-                            self.each(slot, loop_id, body, out, trace, map.keys(), map.len(), |k| {
-                                Value::Text(k)
-                            });
+                            self.each(
+                                slot,
+                                loop_id,
+                                body,
+                                out,
+                                trace,
+                                map.keys(),
+                                map.len(),
+                                |k| Value::Text(k),
+                            );
                         }
                         Value::Values(map) | Value::Metadata(map) => {
-                            self.each(slot, loop_id, body, out, trace, map.values(), map.len(), |v| {
-                                Value::Text(v)
-                            });
+                            self.each(
+                                slot,
+                                loop_id,
+                                body,
+                                out,
+                                trace,
+                                map.values(),
+                                map.len(),
+                                |v| Value::Text(v),
+                            );
                         }
                         Value::Entries(map) => {
-                            self.each(slot, loop_id, body, out, trace, map.iter(), map.len(), |(k, v)| {
-                                Value::Entry(k, v)
-                            });
+                            self.each(
+                                slot,
+                                loop_id,
+                                body,
+                                out,
+                                trace,
+                                map.iter(),
+                                map.len(),
+                                |(k, v)| Value::Entry(k, v),
+                            );
                         }
                         Value::Attachments(list) => {
-                            self.each(slot, loop_id, body, out, trace, list.iter(), list.len(), Value::Attachment);
+                            self.each(
+                                slot,
+                                loop_id,
+                                body,
+                                out,
+                                trace,
+                                list.iter(),
+                                list.len(),
+                                Value::Attachment,
+                            );
                         }
                         _ => {}
                     }
@@ -186,7 +218,7 @@ impl<'a> Renderer<'a> {
         } {
             out.push('\\');
         }
-        if writable && reference.escapes % 2 == 0 {
+        if writable && reference.escapes.is_multiple_of(2) {
             write_value(out, &value);
         } else if writable || !reference.quiet || reference.escapes > 0 {
             // Null renders as its source (`$!` keeps it quiet); an odd number of backslashes
@@ -266,7 +298,9 @@ impl<'a> Renderer<'a> {
     fn member(&self, value: Value<'a>, member: &Member) -> Value<'a> {
         let size = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
         match (value, &member.kind) {
-            (Value::Metadata(map), _) if !member.call => text_or_null(map.get(self.text(&member.name))),
+            (Value::Metadata(map), _) if !member.call => {
+                text_or_null(map.get(self.text(&member.name)))
+            }
             (Value::Metadata(map), MemberKind::Get(key)) => {
                 let key = self.operand(key);
                 match text_of(&key) {
@@ -434,8 +468,12 @@ fn write_value(out: &mut String, value: &Value<'_>) {
             }
             escape_into(out, *escape, &plain);
         }
-        Value::Metadata(map) => java_collection(out, '{', '}', map.iter().map(|(k, v)| (k, Some(v)))),
-        Value::Entries(map) => java_collection(out, '[', ']', map.iter().map(|(k, v)| (k, Some(v)))),
+        Value::Metadata(map) => {
+            java_collection(out, '{', '}', map.iter().map(|(k, v)| (k, Some(v))))
+        }
+        Value::Entries(map) => {
+            java_collection(out, '[', ']', map.iter().map(|(k, v)| (k, Some(v))))
+        }
         Value::Keys(map) => java_collection(out, '[', ']', map.keys().map(|k| (k, None))),
         Value::Values(map) => java_collection(out, '[', ']', map.values().map(|v| (v, None))),
         Value::Entry(k, v) => {
@@ -443,7 +481,11 @@ fn write_value(out: &mut String, value: &Value<'_>) {
             out.push('=');
             out.push_str(v);
         }
-        Value::Null | Value::Attachments(_) | Value::Attachment(_) | Value::Loop(_) | Value::Esc => {}
+        Value::Null
+        | Value::Attachments(_)
+        | Value::Attachment(_)
+        | Value::Loop(_)
+        | Value::Esc => {}
     }
 }
 

@@ -230,7 +230,11 @@ mod tests {
             assert!(Variable::from_name(a).is_some());
         }
         assert_eq!(Variable::from_name("velocityCount"), None);
-        assert_eq!(Variable::from_name("MessageId"), None, "names are case-sensitive");
+        assert_eq!(
+            Variable::from_name("MessageId"),
+            None,
+            "names are case-sensitive"
+        );
         for variable in Variable::ALL {
             assert_eq!(Variable::from_name(variable.name()), Some(variable));
         }

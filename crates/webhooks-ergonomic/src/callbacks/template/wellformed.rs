@@ -11,7 +11,11 @@ pub(crate) type Fault = (usize, String);
 pub(crate) fn check(encoding: Encoding, output: &str) -> Result<(), Fault> {
     match encoding {
         Encoding::FormEncoded => form(output),
-        Encoding::Xml => Xml { b: output.as_bytes(), pos: 0 }.document(),
+        Encoding::Xml => Xml {
+            b: output.as_bytes(),
+            pos: 0,
+        }
+        .document(),
         _ => json(output),
     }
 }
@@ -76,7 +80,10 @@ struct Xml<'o> {
 
 impl<'o> Xml<'o> {
     fn fault<T>(&self, message: impl Into<String>) -> Result<T, Fault> {
-        Err((self.pos.min(self.b.len()), format!("not well-formed XML: {}", message.into())))
+        Err((
+            self.pos.min(self.b.len()),
+            format!("not well-formed XML: {}", message.into()),
+        ))
     }
 
     fn rest(&self) -> &'o [u8] {
@@ -142,15 +149,12 @@ impl<'o> Xml<'o> {
     fn name(&mut self) -> Result<&'o [u8], Fault> {
         let start = self.pos;
         let first = self.rest().first().copied();
-        if !first.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80)
-        {
+        if !first.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80) {
             return self.fault("expected a name");
         }
-        while self
-            .rest()
-            .first()
-            .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80)
-        {
+        while self.rest().first().is_some_and(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80
+        }) {
             self.pos += 1;
         }
         Ok(self.b.get(start..self.pos).unwrap_or_default())
@@ -162,8 +166,12 @@ impl<'o> Xml<'o> {
         let end = rest.iter().take(12).position(|&b| b == b';');
         let known = end.and_then(|end| rest.get(1..end)).is_some_and(|name| {
             matches!(name, b"amp" | b"lt" | b"gt" | b"quot" | b"apos")
-                || name.strip_prefix(b"#x").is_some_and(|hex| !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit))
-                || name.strip_prefix(b"#").is_some_and(|dec| !dec.is_empty() && dec.iter().all(u8::is_ascii_digit))
+                || name
+                    .strip_prefix(b"#x")
+                    .is_some_and(|hex| !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit))
+                || name
+                    .strip_prefix(b"#")
+                    .is_some_and(|dec| !dec.is_empty() && dec.iter().all(u8::is_ascii_digit))
         });
         match (known, end) {
             (true, Some(end)) => {
