@@ -3,12 +3,19 @@
 //!
 //! Each builder checks every rule the server would enforce when `send` is called, and returns
 //! [`Error::Validation`] without sending anything when one is broken.
+//!
+//! The create and update builders also [lint](crate::callbacks::template::lint()) a template
+//! they are given. The platform accepts any template, so by default the findings are only
+//! logged (`tracing` warnings) and returned by `send_with_findings`; with
+//! `strict_template(true)` any finding is an [`Error::Validation`] of the field `template`
+//! and nothing is sent.
 
 use std::collections::BTreeMap;
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use webhooks_client::types as wire;
 
+use crate::callbacks::template::{Finding, lint_partially};
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
 use crate::event::{CallbackMethod, Encoding, Event};
@@ -44,6 +51,7 @@ impl<'a> Webhooks<'a> {
             retries: None,
             retry_delay: None,
             account: None,
+            strict_template: false,
         }
     }
 
@@ -111,6 +119,7 @@ impl<'a> Webhooks<'a> {
             headers: None,
             template: None,
             account: None,
+            strict_template: false,
         }
     }
 
@@ -139,6 +148,7 @@ pub struct CreateWebhook<'a> {
     retries: Option<u32>,
     retry_delay: Option<u32>,
     account: Option<String>,
+    strict_template: bool,
 }
 
 impl CreateWebhook<'_> {
@@ -189,10 +199,30 @@ impl CreateWebhook<'_> {
             .fold(self, |builder, (name, value)| builder.header(name, value))
     }
 
-    /// The Velocity template of the callback body.
+    /// The Velocity template of the callback body: a string, or a
+    /// [`Template`](crate::callbacks::template::Template) (for instance from
+    /// [`Template::builder`](crate::callbacks::template::Template::builder)). It is linted
+    /// against the events and encoding when the request is sent.
     pub fn template(mut self, template: impl Into<String>) -> Self {
         self.template = Some(template.into());
         self
+    }
+
+    /// Whether a template finding rejects the request (`Error::Validation` of `template`,
+    /// nothing sent) instead of being logged and returned by
+    /// [`send_with_findings`](Self::send_with_findings). Off by default: the platform
+    /// accepts any template.
+    pub fn strict_template(mut self, strict: bool) -> Self {
+        self.strict_template = strict;
+        self
+    }
+
+    /// What [`lint`](crate::callbacks::template::lint()) finds in the template for the events
+    /// and encoding set so far (nothing without a template).
+    pub fn template_findings(&self) -> Vec<Finding> {
+        self.template.as_deref().map_or_else(Vec::new, |template| {
+            lint_partially(template, Some(&self.events), Some(self.encoding))
+        })
     }
 
     /// How long the platform waits for your answer, in ms (1 to 60000; platform default 20000).
@@ -263,9 +293,36 @@ impl CreateWebhook<'_> {
     }
 
     /// Validate, then create the webhook. Not retried unless the client's policy opts in
-    /// ([`RetryPolicy::retry_creates`](crate::RetryPolicy::retry_creates)).
+    /// ([`RetryPolicy::retry_creates`](crate::RetryPolicy::retry_creates)). Template findings
+    /// are logged; [`send_with_findings`](Self::send_with_findings) returns them too.
     pub async fn send(self) -> Result<Webhook> {
+        self.send_with_findings().await.map(|(webhook, _)| webhook)
+    }
+
+    /// Like [`send`](Self::send), also returning what linting the template found (empty
+    /// without a template). In strict mode a finding is an error instead.
+    ///
+    /// ```no_run
+    /// # async fn run(client: webhooks_ergonomic::Client) -> webhooks_ergonomic::Result<()> {
+    /// use webhooks_ergonomic::Event;
+    ///
+    /// let (webhook, findings) = client
+    ///     .webhooks()
+    ///     .create()
+    ///     .url("https://example.com/hooks")
+    ///     .event(Event::ReceivedSms)
+    ///     .template(r#"{"id": "$replyId", "text": "$moContent"}"#)
+    ///     .send_with_findings()
+    ///     .await?;
+    /// for finding in findings {
+    ///     eprintln!("template of {}: {finding}", webhook.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
         let body = self.body()?;
+        let findings = judge(self.template_findings(), self.strict_template)?;
         let account = self
             .client
             .account(self.account.as_deref())
@@ -286,7 +343,7 @@ impl CreateWebhook<'_> {
                 request.send()
             })
             .await?;
-        Ok(Webhook::from(webhook))
+        Ok((Webhook::from(webhook), findings))
     }
 }
 
@@ -369,6 +426,7 @@ pub struct UpdateWebhook<'a> {
     headers: Option<BTreeMap<String, String>>,
     template: Option<String>,
     account: Option<String>,
+    strict_template: bool,
 }
 
 impl UpdateWebhook<'_> {
@@ -416,10 +474,33 @@ impl UpdateWebhook<'_> {
         self
     }
 
-    /// Replace the template.
+    /// Replace the template (a string or a
+    /// [`Template`](crate::callbacks::template::Template)). It is linted when the request is
+    /// sent; see [`template_findings`](Self::template_findings) for what against.
     pub fn template(mut self, template: impl Into<String>) -> Self {
         self.template = Some(template.into());
         self
+    }
+
+    /// Whether a template finding rejects the request (`Error::Validation` of `template`,
+    /// nothing sent) instead of being logged and returned by
+    /// [`send_with_findings`](Self::send_with_findings). Off by default.
+    pub fn strict_template(mut self, strict: bool) -> Self {
+        self.strict_template = strict;
+        self
+    }
+
+    /// What linting the new template finds (nothing without one). An update may not say
+    /// which events and encoding the webhook has, so:
+    /// - with `events`, variables are checked against them; without, only what holds for
+    ///   every event (syntax, unknown variables and members, deprecated names, unsupported
+    ///   directives);
+    /// - the rendered body is checked only when the update sets both `events` and `encoding`.
+    pub fn template_findings(&self) -> Vec<Finding> {
+        self.template.as_deref().map_or_else(Vec::new, |template| {
+            let encoding = self.events.as_ref().and(self.encoding);
+            lint_partially(template, self.events.as_deref(), encoding)
+        })
     }
 
     /// Act for this sub-account (overrides the client's).
@@ -476,9 +557,17 @@ impl UpdateWebhook<'_> {
         })
     }
 
-    /// Validate, then update the webhook; returns it as stored afterwards.
+    /// Validate, then update the webhook; returns it as stored afterwards. Template findings
+    /// are logged; [`send_with_findings`](Self::send_with_findings) returns them too.
     pub async fn send(self) -> Result<Webhook> {
+        self.send_with_findings().await.map(|(webhook, _)| webhook)
+    }
+
+    /// Like [`send`](Self::send), also returning what linting the template found (empty
+    /// without a template). In strict mode a finding is an error instead.
+    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
         let body = self.body()?;
+        let findings = judge(self.template_findings(), self.strict_template)?;
         let id: uuid::Uuid = self.id.into();
         let account = self
             .client
@@ -505,7 +594,7 @@ impl UpdateWebhook<'_> {
                 request.send()
             })
             .await?;
-        Ok(Webhook::from(webhook))
+        Ok((Webhook::from(webhook), findings))
     }
 }
 
@@ -548,6 +637,24 @@ impl DeleteWebhook<'_> {
             })
             .await
     }
+}
+
+/// Template findings: an error in strict mode, otherwise logged and kept.
+fn judge(findings: Vec<Finding>, strict: bool) -> Result<Vec<Finding>> {
+    if strict && !findings.is_empty() {
+        let reasons: Vec<String> = findings.iter().map(Finding::to_string).collect();
+        return Err(Error::validation("template", reasons.join("; ")));
+    }
+    for finding in &findings {
+        tracing::warn!(
+            line = finding.line,
+            column = finding.column,
+            kind = ?finding.kind,
+            "webhook template: {}",
+            finding.message
+        );
+    }
+    Ok(findings)
 }
 
 fn wire_headers(headers: &BTreeMap<String, String>) -> Result<Option<wire::CallbackHeaders>> {

@@ -1,6 +1,6 @@
 //! The receiving side: what MessageMedia sends to your URL.
 //!
-//! Two jobs, usable apart or together:
+//! Three jobs, usable apart or together:
 //!
 //! - **Typed events**: [`Callback::parse`] reads a callback body (JSON or form-encoded) into a
 //!   [`DeliveryReport`], an [`InboundSms`], an [`InboundMms`] (attachments decoded on request
@@ -15,6 +15,10 @@
 //!   keys (by key id, so keys can rotate) checks the RSA signature over the request line, the
 //!   `Date` and the **raw body bytes**. Verify before you parse, and never over re-serialized
 //!   JSON: the signature covers the bytes as they arrived.
+//! - **Templates** ([`template`]): the Velocity subset the platform renders callback bodies
+//!   with. Build a correctly escaped template from typed variables, lint one against the
+//!   events it is subscribed to, and render one with sample or real data to preview exactly
+//!   what you will receive (the sandbox renders with the same engine).
 //!
 //! # Verifying in a plain `http` / hyper service
 //!
@@ -125,3 +129,7 @@ pub use verify::{
 mod extract;
 #[cfg(feature = "axum")]
 pub use extract::{CallbackRejection, VerifiedBody};
+
+/// Callback templates: the rendering engine (shared with the sandbox), a builder of escaped
+/// templates, the default payload templates, and a linter.
+pub mod template;

@@ -1,0 +1,242 @@
+//! The template toolkit: the one engine that renders callback templates (the sandbox uses it
+//! too, so a preview here is what a callback carries), a builder that writes correctly
+//! escaped templates, the default payload templates, and a linter.
+//!
+//! MessageMedia renders a webhook's `template` with Apache Velocity. This engine runs the
+//! subset the vendor's sample templates use, with Velocity's behaviour:
+//!
+//! | syntax | meaning |
+//! |---|---|
+//! | `$var`, `${var}` | a [`Variable`](crate::callbacks::template::Variable); unknown or not provided for the event: rendered as its own source text |
+//! | `$!var`, `$!{var}` | the same, but nothing when null |
+//! | `$metadata.get('k')`, `$metadata.get($key)`, `$metadata.k` | a metadata value |
+//! | `$metadata.keySet()`, `.entrySet()` (`$e.key`, `$e.value`), `.size()`, `.isEmpty()`, `.containsKey('k')` | the map |
+//! | `$attachments` (`$a.contentType`, `$a.base64`, `$a.originalName`), `.size()`, `.get(0)` | MMS attachments |
+//! | `$esc.json(..)`, `$esc.xml(..)`, `$esc.url(..)`, `$esc.java(..)`, `$esc.javascript(..)`, `$esc.html(..)` | escapes |
+//! | `#if(..)` `#elseif(..)` `#else` `#end` | conditions: `!`, `&&`, `\|\|`, `==`, `!=`, `<`, `<=`, `>`, `>=` (and `not`, `and`, `or`, `eq`, ...); null, `false`, empty and `0` are false |
+//! | `#foreach($x in ..)` .. `#end` | loops, with `$foreach.hasNext`, `.count`, `.index`, `.first`, `.last`, and `$velocityHasNext`, `$velocityCount` |
+//! | `#set($x = ..)` | a variable (a value, string, integer or boolean) |
+//! | `## ..`, `#* .. *#`, `#[[ .. ]]#` | comments, unparsed text |
+//! | `\$var` | `$var` as text when `$var` has a value |
+//!
+//! A directive alone on its line takes its indentation and line break with it (Velocity 2's
+//! "lines" space gobbling). Not run: macros, `#parse`, `#include`, `#evaluate`, `#define`,
+//! `#break`, `#stop`, arithmetic, string interpolation inside `"..."` (they render as text,
+//! and [`lint()`](crate::callbacks::template::lint()) reports the directives).
+//!
+//! ```
+//! use webhooks_ergonomic::{Encoding, Event};
+//! use webhooks_ergonomic::callbacks::template::{EventData, Template, Var, lint};
+//!
+//! // Write a template from typed variables: escaping is done for you.
+//! let template = Template::builder(Encoding::Json)
+//!     .field("id", Var::MessageId)
+//!     .field("text", Var::ReplyContent)
+//!     .field("order", Var::Metadata("order"))
+//!     .build()?;
+//!
+//! // Preview exactly what a callback will carry.
+//! let mut data = EventData::sample(Event::ReceivedSms, "MyAccount001");
+//! data.reply_content = Some("She said \"yes\"".into());
+//! let body: serde_json::Value = serde_json::from_str(&template.render(&data)).unwrap();
+//! assert_eq!(body["text"], "She said \"yes\"");
+//!
+//! // And check a hand-written one against the events it is for.
+//! let findings = lint("{\"id\": \"$drId\"}", &[Event::ReceivedSms], Encoding::Json);
+//! assert_eq!(findings.len(), 1);
+//! assert!(findings[0].message.contains("$drId"));
+//! # Ok::<(), webhooks_ergonomic::callbacks::template::BuildError>(())
+//! ```
+
+mod builder;
+mod defaults;
+mod escape;
+mod event_data;
+mod lint;
+mod parse;
+mod render;
+mod syntax;
+mod variable;
+mod wellformed;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use builder::{BuildError, TemplateBuilder, Var};
+pub use defaults::default_template;
+pub use event_data::{EventAttachment, EventData, EventDataError};
+pub(crate) use lint::lint_partially;
+pub use lint::{Finding, FindingKind, lint};
+pub use parse::SyntaxError;
+pub use variable::Variable;
+
+use crate::event::Encoding;
+use parse::Parsed;
+use render::{NoTrace, Renderer, Trace};
+use syntax::{Node, Target};
+
+/// Output bytes reserved per reference, on top of the template's own text.
+const BYTES_PER_REFERENCE: usize = 40;
+
+/// A parsed template, ready to render any number of times.
+///
+/// ```
+/// use webhooks_ergonomic::Event;
+/// use webhooks_ergonomic::callbacks::template::{EventData, Template};
+///
+/// let template = Template::parse(r#"{"id":"$mtId","status":"$statusCode"}"#)?;
+/// let mut data = EventData::sample(Event::DeliveredDr, "acct");
+/// data.message_id = Some("877c19ef-fa2e-4cec-827a-e1df9b5509f7".into());
+/// assert_eq!(
+///     template.render(&data),
+///     r#"{"id":"877c19ef-fa2e-4cec-827a-e1df9b5509f7","status":"220"}"#
+/// );
+///
+/// // A variable the event does not provide renders as its source text, as on the platform.
+/// let reply = EventData::sample(Event::ReceivedSms, "acct");
+/// assert!(template.render(&reply).contains(r#""status":"$statusCode""#));
+/// # Ok::<(), webhooks_ergonomic::callbacks::template::SyntaxError>(())
+/// ```
+#[derive(Clone)]
+pub struct Template {
+    source: String,
+    parsed: Parsed,
+    capacity: usize,
+}
+
+impl Template {
+    /// Parses a template.
+    pub fn parse(source: &str) -> Result<Template, SyntaxError> {
+        let parsed = parse::parse(source)?;
+        let mut capacity = 0;
+        count_output(&parsed.nodes, &mut capacity);
+        Ok(Template {
+            source: source.to_owned(),
+            parsed,
+            capacity,
+        })
+    }
+
+    /// A builder of a correctly escaped template for `encoding`; see [`TemplateBuilder`].
+    pub fn builder(encoding: Encoding) -> TemplateBuilder {
+        TemplateBuilder::new(encoding)
+    }
+
+    /// The template's source, as the API takes it.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Renders the template for one event.
+    pub fn render(&self, data: &EventData) -> String {
+        let mut out = String::with_capacity(self.capacity);
+        self.render_into(data, &mut out);
+        out
+    }
+
+    /// Renders the template for one event, appending to `out`.
+    pub fn render_into(&self, data: &EventData, out: &mut String) {
+        self.render_traced(data, out, &mut NoTrace);
+    }
+
+    pub(crate) fn render_traced<T: Trace>(
+        &self,
+        data: &EventData,
+        out: &mut String,
+        trace: &mut T,
+    ) {
+        let mut renderer = Renderer::new(&self.source, data, self.parsed.slots, self.parsed.loops);
+        renderer.nodes(&self.parsed.nodes, out, trace);
+    }
+
+    /// The platform variables the template uses, each once, in the order they first appear.
+    pub fn variables(&self) -> Vec<Variable> {
+        let mut variables = Vec::new();
+        syntax::each_reference(&self.parsed.nodes, &mut |reference| {
+            if let Target::Event(variable) = reference.target
+                && !variables.contains(&variable)
+            {
+                variables.push(variable);
+            }
+        });
+        variables
+    }
+
+    pub(crate) fn parsed(&self) -> &Parsed {
+        &self.parsed
+    }
+}
+
+/// Adds up the text of `nodes` and a margin per reference.
+fn count_output(nodes: &[Node], total: &mut usize) {
+    for node in nodes {
+        match node {
+            Node::Text(range) => *total += range.len(),
+            Node::Reference(_) => *total += BYTES_PER_REFERENCE,
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                for (_, body) in branches {
+                    count_output(body, total);
+                }
+                if let Some(body) = otherwise {
+                    count_output(body, total);
+                }
+            }
+            Node::Foreach { body, .. } => {
+                // Room for a couple of rounds.
+                count_output(body, total);
+                count_output(body, total);
+            }
+            Node::Set { .. } => {}
+        }
+    }
+}
+
+/// Parses and renders in one call; parse once with [`Template::parse`] to render often.
+pub fn render(source: &str, data: &EventData) -> Result<String, SyntaxError> {
+    Ok(Template::parse(source)?.render(data))
+}
+
+impl fmt::Debug for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Template").field(&self.source).finish()
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl PartialEq for Template {
+    fn eq(&self, other: &Template) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Template {}
+
+impl FromStr for Template {
+    type Err = SyntaxError;
+
+    fn from_str(source: &str) -> Result<Template, SyntaxError> {
+        Template::parse(source)
+    }
+}
+
+/// The source, so a `Template` goes straight into
+/// [`CreateWebhook::template`](crate::CreateWebhook::template).
+impl From<Template> for String {
+    fn from(template: Template) -> String {
+        template.source
+    }
+}
+
+impl From<&Template> for String {
+    fn from(template: &Template) -> String {
+        template.source.clone()
+    }
+}
