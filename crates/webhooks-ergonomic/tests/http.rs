@@ -1,110 +1,17 @@
 //! The client against a scripted loopback server: every error path, retries, timeouts,
 //! validation without I/O, HMAC as received, and secrets kept out of output.
 
-use std::collections::VecDeque;
+mod scripted;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
 use base64::Engine;
 use futures::TryStreamExt;
 use hmac::{Hmac, Mac};
+use scripted::{ID, SECRET, Server, answer, text, webhook_json};
 use webhooks_ergonomic::{AuthMode, Client, Error, Event, HmacAlgorithm, RetryPolicy, WebhookId};
-
-const SECRET: &str = "very-secret-value-42";
-const ID: &str = "76fa7010-8c1f-4a24-917a-4d62a54e744d";
-
-fn webhook_json(n: usize) -> String {
-    format!(
-        r#"{{"id":"{}","url":"https://example.com/{n}","method":"POST","encoding":"JSON","headers":{{}},"events":["RECEIVED_SMS"],"retries":0}}"#,
-        uuid::Uuid::from_u128(n as u128 + 1)
-    )
-}
-
-/// One scripted answer.
-#[derive(Clone)]
-struct Answer {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-    delay: Duration,
-}
-
-fn answer(status: u16, body: impl Into<String>) -> Answer {
-    Answer {
-        status,
-        headers: vec![("content-type", "application/json".to_owned())],
-        body: body.into(),
-        delay: Duration::ZERO,
-    }
-}
-
-fn text(status: u16, body: impl Into<String>) -> Answer {
-    Answer {
-        status,
-        headers: vec![("content-type", "text/html".to_owned())],
-        body: body.into(),
-        delay: Duration::ZERO,
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Seen {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-struct Server {
-    url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    /// Answers the requests in order with `script`; 500 once it runs out.
-    async fn start(script: Vec<Answer>) -> Server {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let queue = Arc::new(Mutex::new(VecDeque::from(script)));
-        let record = Arc::clone(&seen);
-        let app = axum::Router::new().fallback(
-            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-                let record = Arc::clone(&record);
-                let queue = Arc::clone(&queue);
-                async move {
-                    record.lock().unwrap().push(Seen {
-                        method,
-                        uri,
-                        headers,
-                        body,
-                    });
-                    let next = queue.lock().unwrap().pop_front();
-                    let Some(next) = next else {
-                        return (StatusCode::INTERNAL_SERVER_ERROR, "script exhausted")
-                            .into_response();
-                    };
-                    tokio::time::sleep(next.delay).await;
-                    let mut response = Response::new(axum::body::Body::from(next.body));
-                    *response.status_mut() = StatusCode::from_u16(next.status).unwrap();
-                    for (name, value) in next.headers {
-                        response.headers_mut().insert(name, value.parse().unwrap());
-                    }
-                    response
-                }
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Server { url, seen }
-    }
-
-    fn requests(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
 
 fn client(server: &Server) -> Client {
     client_with(
@@ -662,63 +569,4 @@ async fn secrets_never_appear_in_debug_or_display() {
             "secret leaked: {output}"
         );
     }
-}
-
-/// A `tracing` writer that keeps everything written, for assertions.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn each_operation_is_traced_without_secrets_or_bodies() {
-    use tracing_subscriber::fmt::format::FmtSpan;
-
-    let server = Server::start(vec![text(503, "busy"), answer(200, webhook_json(7))]).await;
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let hooks = Client::builder()
-        .base_url(&server.url)
-        .credentials("key123", SECRET)
-        .retry(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
-        .build()
-        .unwrap();
-    hooks
-        .webhooks()
-        .update(id())
-        .template("BODY-MARKER $mtId")
-        .send()
-        .await
-        .unwrap();
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(log.contains("operation=\"UpdateWebhook\""), "{log}");
-    assert!(
-        log.contains("method=PATCH") && log.contains("path=\"/v1/webhooks/messages/{webhookId}\""),
-        "{log}"
-    );
-    assert!(
-        log.contains("attempt=2") && log.contains("status=200") && log.contains("latency_ms="),
-        "{log}"
-    );
-    assert!(log.contains("retrying"), "{log}");
-    assert!(
-        !log.contains(SECRET) && !log.contains("BODY-MARKER") && !log.contains("hmac username"),
-        "{log}"
-    );
 }
