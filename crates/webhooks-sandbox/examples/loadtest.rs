@@ -999,7 +999,7 @@ async fn callbacks(events: usize, webhooks: usize, warmup: usize) -> Result<(), 
                 event: Event::ReceivedSms,
                 data,
             })
-            .await;
+            .await?;
         triggered.push(at);
         if called != webhooks {
             return Err(format!("event {seq} called {called} webhooks, not {webhooks}").into());

@@ -85,7 +85,7 @@ async fn main() -> Result<(), Failure> {
                 event,
                 data,
             })
-            .await;
+            .await?;
         println!("simulated {event}: {called} webhook(s) called");
     }
     for _ in 0..2 {

@@ -15,6 +15,7 @@ use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 use tokio::sync::RwLock;
 use uuid::Uuid;
+use webhooks_ergonomic::callbacks::template::EventDataError;
 use webhooks_ergonomic::rules;
 
 use crate::delivery::{Deliverer, SimulatedEvent};
@@ -32,13 +33,16 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// Starts the deliveries of `event` for `account`; an event whose data does not make
+    /// template variables is refused before any delivery.
     pub(crate) async fn trigger(
         &self,
         account: &str,
         event: &SimulatedEvent,
-    ) -> Vec<tokio::task::JoinHandle<()>> {
+    ) -> Result<Vec<tokio::task::JoinHandle<()>>, EventDataError> {
+        let data = event.event_data(account)?;
         let store = self.store.read().await;
-        self.deliverer.deliver(account, event, store.list(account))
+        Ok(self.deliverer.deliver(&data, store.list(account)))
     }
 
     /// Applies `change` to the store and, when a state file is configured, saves it; if the
@@ -350,7 +354,10 @@ async fn simulate(
         )
     })?;
     let account = event.account.clone().unwrap_or(caller);
-    let tasks = app.trigger(&account, &event).await;
+    let tasks = app
+        .trigger(&account, &event)
+        .await
+        .map_err(|err| invalid_with("Invalid event", vec![err.to_string()]))?;
     Ok(respond(
         StatusCode::ACCEPTED,
         json!({"account": account, "webhooks": tasks.len()}),

@@ -5,9 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use uuid::Uuid;
-use webhooks_ergonomic::{CallbackMethod, Encoding, Event};
+use webhooks_ergonomic::callbacks::template::{
+    EventData, EventDataError, Template, default_template,
+};
+use webhooks_ergonomic::{CallbackMethod, Event};
 
 use crate::signing::CallbackSigner;
 use crate::store::StoredWebhook;
@@ -27,9 +30,18 @@ pub struct SimulatedEvent {
     pub event: Event,
     /// Its data: `message_id`, `source_number`, `destination_number`, `content`,
     /// `original_text`, `status`, `status_code`, `metadata` (object), `attachments` (array of
-    /// `{content_type, content, original_name}`); missing ids and timestamps are generated.
+    /// `{content_type, content, original_name}`), and the other fields
+    /// [`EventData::from_fields`] takes; missing ids and timestamps are generated. A field it
+    /// does not know, or a value of the wrong type, rejects the event.
     #[serde(default)]
     pub data: Map<String, Value>,
+}
+
+impl SimulatedEvent {
+    /// The template variables of this event for `account`.
+    pub fn event_data(&self, account: &str) -> Result<EventData, EventDataError> {
+        EventData::from_fields(account, self.event, &self.data)
+    }
 }
 
 /// One delivery attempt, as `GET /sandbox/v1/deliveries` lists it.
@@ -84,34 +96,59 @@ pub struct Deliverer {
 }
 
 impl Deliverer {
-    /// Starts delivering `event` (for `account`) to each of `webhooks` subscribed to it; returns
+    /// Starts delivering the event of `data` to each of `webhooks` subscribed to it; returns
     /// the tasks, so callers may await them.
     pub fn deliver(
         &self,
-        account: &str,
-        event: &SimulatedEvent,
+        data: &EventData,
         webhooks: &[StoredWebhook],
     ) -> Vec<tokio::task::JoinHandle<()>> {
-        let payload = default_payload(account, event);
         webhooks
             .iter()
-            .filter(|webhook| webhook.events.contains(&event.event))
+            .filter(|webhook| webhook.events.contains(&data.event))
             .map(|webhook| {
                 let this = self.clone();
                 let webhook = webhook.clone();
-                let body = encode(&payload, webhook.encoding);
-                let event = event.event;
-                tokio::spawn(async move { this.deliver_one(webhook, event, body).await })
+                let data = data.clone();
+                tokio::spawn(async move { this.deliver_one(webhook, data).await })
             })
             .collect()
     }
 
-    async fn deliver_one(&self, webhook: StoredWebhook, event: Event, body: String) {
+    /// Calls one webhook until it answers 2xx or its retries are spent. The body is rendered
+    /// for each attempt, from the webhook's template or the default one of its encoding, so
+    /// `$retryCount` counts the retries as the platform's does.
+    async fn deliver_one(&self, webhook: StoredWebhook, mut data: EventData) {
+        let event = data.event;
+        let parsed;
+        let template = match webhook.template.as_deref().map(Template::parse) {
+            None => default_template(event, webhook.encoding),
+            Some(Ok(template)) => {
+                parsed = template;
+                &parsed
+            }
+            Some(Err(err)) => {
+                let at = now_rfc3339();
+                self.log.record(DeliveryAttempt {
+                    webhook_id: webhook.id,
+                    event,
+                    url: webhook.url.clone(),
+                    attempt: 1,
+                    status: None,
+                    error: Some(format!("the webhook's template does not render: {err}")),
+                    started_at: at.clone(),
+                    finished_at: at,
+                });
+                return;
+            }
+        };
         let read_timeout = Duration::from_millis(u64::from(
             webhook.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT_MS),
         ));
         let delay = retry_delay(webhook.retry_delay, self.time_scale);
         for attempt in 1..=webhook.retries + 1 {
+            data.retry_count = attempt - 1;
+            let body = template.render(&data);
             let started_at = now_rfc3339();
             let (status, error) = match self.request(&webhook, &body) {
                 Err(reason) => (None, Some(reason)),
@@ -219,157 +256,9 @@ fn rfc3339(at: SystemTime) -> String {
         .unwrap_or_default()
 }
 
-/// The event's default payload (the shape the vendor's sample templates produce).
-pub fn default_payload(account: &str, event: &SimulatedEvent) -> Value {
-    let data = &event.data;
-    let text = |key: &str, fallback: &str| {
-        data.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or(fallback)
-            .to_owned()
-    };
-    let id = |key: &str| text(key, &Uuid::new_v4().to_string());
-    let now = now_rfc3339();
-    let metadata = data
-        .get("metadata")
-        .filter(|m| m.is_object())
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    match event.event {
-        Event::ReceivedSms | Event::ReceivedMms => {
-            let mut payload = json!({
-                "account_id": account,
-                "reply_id": id("reply_id"),
-                "destination_number": text("destination_number", "+61491570156"),
-                "source_number": text("source_number", "+61491570157"),
-                "date_received": text("date_received", &now),
-                "message_id": id("message_id"),
-                "content": text("content", "Hello"),
-                "metadata": metadata,
-            });
-            if event.event == Event::ReceivedMms {
-                payload["attachments"] = data
-                    .get("attachments")
-                    .filter(|a| a.is_array())
-                    .cloned()
-                    .unwrap_or_else(|| json!([]));
-            }
-            payload
-        }
-        Event::OptOutSms => json!({
-            "notification_id": id("notification_id"),
-            "account_id": account,
-            "destination_number": text("destination_number", "+61491570156"),
-            "source_number": text("source_number", "+61491570157"),
-            "date_received": text("date_received", &now),
-            "message_id": id("message_id"),
-            "content": text("content", "STOP"),
-            "metadata": metadata,
-        }),
-        dr => {
-            let (status, code) = match dr {
-                Event::EnrouteDr => ("enroute", "211"),
-                Event::ExpiredDr => ("expired", "401"),
-                Event::RejectedDr => ("rejected", "402"),
-                Event::FailedDr => ("failed", "400"),
-                Event::SubmittedDr => ("submitted", "200"),
-                _ => ("delivered", "220"),
-            };
-            json!({
-                "delivery_report_id": id("delivery_report_id"),
-                "source_number": text("source_number", "+61491570156"),
-                "date_received": text("date_received", &now),
-                "status": text("status", status),
-                "delay": "0",
-                "submitted_date": text("submitted_date", &now),
-                "message_id": id("message_id"),
-                "original_text": text("original_text", "Hi there"),
-                "vendor_account_id": {"vendor_id": "MessageMedia", "account_id": account},
-                "error_code": text("status_code", code),
-                "metadata": metadata,
-            })
-        }
-    }
-}
-
-/// The payload in the webhook's encoding.
-pub fn encode(payload: &Value, encoding: Encoding) -> String {
-    let scalar = |value: &Value| {
-        value
-            .as_str()
-            .map_or_else(|| value.to_string(), str::to_owned)
-    };
-    let fields = payload.as_object().cloned().unwrap_or_default();
-    match encoding {
-        Encoding::FormEncoded => {
-            let pairs: Vec<(String, String)> =
-                fields.iter().map(|(k, v)| (k.clone(), scalar(v))).collect();
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        }
-        Encoding::Xml => {
-            let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><callback>");
-            for (key, value) in &fields {
-                xml.push_str(&format!("<{key}>{}</{key}>", escape_xml(&scalar(value))));
-            }
-            xml.push_str("</callback>");
-            xml
-        }
-        _ => payload.to_string(),
-    }
-}
-
-fn escape_xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn event(kind: Event) -> SimulatedEvent {
-        SimulatedEvent {
-            account: None,
-            event: kind,
-            data: Map::new(),
-        }
-    }
-
-    #[test]
-    fn default_payloads_have_the_documented_shapes() {
-        let keys = |kind| {
-            let mut keys: Vec<String> = default_payload("acct", &event(kind))
-                .as_object()
-                .unwrap()
-                .keys()
-                .cloned()
-                .collect();
-            keys.sort();
-            keys.join(",")
-        };
-        assert_eq!(
-            keys(Event::ReceivedSms),
-            "account_id,content,date_received,destination_number,message_id,metadata,reply_id,source_number"
-        );
-        assert!(keys(Event::ReceivedMms).contains("attachments"));
-        assert!(keys(Event::OptOutSms).starts_with("account_id,content,date_received,destination_number,message_id,metadata,notification_id"));
-        let dr = default_payload("acct", &event(Event::FailedDr));
-        assert_eq!(
-            (dr["status"].as_str(), dr["error_code"].as_str()),
-            (Some("failed"), Some("400"))
-        );
-        assert_eq!(dr["vendor_account_id"]["account_id"], "acct");
-    }
-
-    #[test]
-    fn encodings() {
-        let payload = json!({"a": "x&y", "n": 1});
-        assert_eq!(encode(&payload, Encoding::Json), r#"{"a":"x&y","n":1}"#);
-        assert_eq!(encode(&payload, Encoding::FormEncoded), "a=x%26y&n=1");
-        assert!(encode(&payload, Encoding::Xml).contains("<a>x&amp;y</a><n>1</n>"));
-    }
 
     #[test]
     fn retry_delays_scale_and_never_panic() {

@@ -16,7 +16,8 @@
 //! // ... create webhooks through any client, then:
 //! let called = sandbox
 //!     .trigger_event(SimulatedEvent { account: None, event: Event::ReceivedSms, data: Default::default() })
-//!     .await;
+//!     .await
+//!     .map_err(std::io::Error::other)?;
 //! println!("{called} webhooks called; log: {:?}", sandbox.deliveries());
 //! sandbox.shutdown().await;
 //! # Ok(())
@@ -54,6 +55,7 @@ use tokio::sync::{RwLock, oneshot};
 
 pub use delivery::{DeliveryAttempt, SimulatedEvent};
 pub use signing::{DigestType, SignatureKey};
+pub use webhooks_ergonomic::callbacks::template::EventDataError;
 
 /// The credentials the sandbox accepts when none are configured.
 pub const DEFAULT_CREDENTIALS: (&str, &str) = ("sandbox-key", "sandbox-secret");
@@ -220,17 +222,22 @@ impl SandboxHandle {
 
     /// Simulates `event` (for its account, or the first configured API key's) and waits until
     /// every subscribed webhook has been called, retries included. Returns how many were.
-    pub async fn trigger_event(&self, event: SimulatedEvent) -> usize {
+    ///
+    /// Each callback's body is the webhook's template (or the default payload of its
+    /// encoding) rendered with the event's data, by the same engine as
+    /// `webhooks_ergonomic::callbacks::template`. Data that does not make template variables
+    /// (an unknown field, a wrong type) is refused before anything is delivered.
+    pub async fn trigger_event(&self, event: SimulatedEvent) -> Result<usize, EventDataError> {
         let account = event
             .account
             .clone()
             .unwrap_or_else(|| self.app.default_account.clone());
-        let tasks = self.app.trigger(&account, &event).await;
+        let tasks = self.app.trigger(&account, &event).await?;
         let count = tasks.len();
         for task in tasks {
             let _ = task.await;
         }
-        count
+        Ok(count)
     }
 
     /// The public key callbacks are signed with, when [`SandboxBuilder::sign_callbacks`] is on.

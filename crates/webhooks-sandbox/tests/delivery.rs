@@ -39,7 +39,13 @@ async fn a_receiver_that_fails_twice_then_answers_gets_three_attempts() {
             "retries": 3, "retry_delay": 5
         }))
         .await;
-    assert_eq!(sandbox.trigger_event(event(Event::DeliveredDr)).await, 1);
+    assert_eq!(
+        sandbox
+            .trigger_event(event(Event::DeliveredDr))
+            .await
+            .unwrap(),
+        1
+    );
 
     let received = receiver.drain();
     assert_eq!(
@@ -91,7 +97,10 @@ async fn retries_stop_after_the_configured_number() {
         "events": ["RECEIVED_SMS"], "retries": 2, "retry_delay": 5
     }))
     .await;
-    sandbox.trigger_event(event(Event::ReceivedSms)).await;
+    sandbox
+        .trigger_event(event(Event::ReceivedSms))
+        .await
+        .unwrap();
     assert_eq!(receiver.drain().len(), 3);
     let attempts: Vec<_> = logged(&api).await.iter().map(|a| a.attempt).collect();
     assert_eq!(attempts, [1, 2, 3]);
@@ -109,7 +118,13 @@ async fn a_receiver_that_never_answers_is_recorded_as_a_timeout() {
         "read_timeout": 200, "retries": 1, "retry_delay": 5
     }))
     .await;
-    assert_eq!(sandbox.trigger_event(event(Event::ReceivedSms)).await, 1);
+    assert_eq!(
+        sandbox
+            .trigger_event(event(Event::ReceivedSms))
+            .await
+            .unwrap(),
+        1
+    );
     let log = logged(&api).await;
     assert_eq!(log.len(), 2, "{log:?}");
     for (index, attempt) in log.iter().enumerate() {
@@ -137,7 +152,10 @@ async fn a_receiver_that_is_not_there_is_recorded_as_a_failed_request() {
         "events": ["RECEIVED_SMS"]
     }))
     .await;
-    sandbox.trigger_event(event(Event::ReceivedSms)).await;
+    sandbox
+        .trigger_event(event(Event::ReceivedSms))
+        .await
+        .unwrap();
     let log = logged(&api).await;
     assert_eq!(log.len(), 1);
     assert!(
@@ -241,8 +259,17 @@ async fn only_subscribed_webhooks_of_the_events_account_are_called() {
         .create(&subscribe("other-dr", json!(["DELIVERED_DR"])))
         .await;
 
-    assert_eq!(sandbox.trigger_event(event(Event::OptOutSms)).await, 0);
-    assert_eq!(sandbox.trigger_event(event(Event::FailedDr)).await, 1);
+    assert_eq!(
+        sandbox
+            .trigger_event(event(Event::OptOutSms))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        sandbox.trigger_event(event(Event::FailedDr)).await.unwrap(),
+        1
+    );
     assert_eq!(
         receiver
             .drain()
@@ -253,7 +280,7 @@ async fn only_subscribed_webhooks_of_the_events_account_are_called() {
     );
     let mut for_other = event(Event::DeliveredDr);
     for_other.account = Some("other".to_owned());
-    assert_eq!(sandbox.trigger_event(for_other).await, 1);
+    assert_eq!(sandbox.trigger_event(for_other).await.unwrap(), 1);
     assert_eq!(
         receiver
             .drain()

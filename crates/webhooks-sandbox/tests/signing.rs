@@ -100,7 +100,8 @@ async fn callbacks_verify_with_the_published_key_for_each_digest() {
                 event: Event::ReceivedMms,
                 data,
             })
-            .await;
+            .await
+            .unwrap();
         assert_eq!(called, 2);
         let received = receiver.drain();
         assert_eq!(received.len(), 2);
@@ -158,7 +159,8 @@ async fn each_retry_is_signed_afresh() {
             event: Event::DeliveredDr,
             data: Map::new(),
         })
-        .await;
+        .await
+        .unwrap();
     let received = receiver.drain();
     assert_eq!(received.len(), 2);
     let key = sandbox.signature_key().unwrap();
@@ -188,7 +190,8 @@ async fn without_signing_there_is_no_key_and_no_signature() {
             event: Event::ReceivedSms,
             data: Map::new(),
         })
-        .await;
+        .await
+        .unwrap();
     let received = receiver.drain();
     assert_eq!(received.len(), 1);
     assert!(

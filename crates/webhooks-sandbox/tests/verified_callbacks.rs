@@ -63,7 +63,8 @@ async fn deliver(
             event,
             data,
         })
-        .await;
+        .await
+        .unwrap();
     assert_eq!(called, 1);
     receiver.next().await
 }
@@ -224,7 +225,7 @@ async fn the_axum_extractor_receives_signed_callbacks_and_refuses_unsigned_ones(
         event: Event::OptOutSms,
         data: Map::new(),
     };
-    signing.trigger_event(opt_out.clone()).await;
+    signing.trigger_event(opt_out.clone()).await.unwrap();
     let callback = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
         .await
         .expect("the handler got the callback")
@@ -243,7 +244,7 @@ async fn the_axum_extractor_receives_signed_callbacks_and_refuses_unsigned_ones(
         .await
         .unwrap();
     subscribe(&unsigned).await;
-    unsigned.trigger_event(opt_out).await;
+    unsigned.trigger_event(opt_out).await.unwrap();
     let log = unsigned.deliveries();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].status, Some(401));
