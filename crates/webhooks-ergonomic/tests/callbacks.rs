@@ -1,5 +1,5 @@
 //! Typed events: every payload shape the vendor documents, in JSON and form encoding, the
-//! sandbox's default payloads, tolerance of missing and extra fields, and typed errors.
+//! default payloads the template engine renders (and the sandbox sends), tolerance of missing and extra fields, and typed errors.
 //!
 //! The fixtures are written for this test from the documented facts (field names and value
 //! shapes of the vendor's payload examples); the values are this project's own.
@@ -243,105 +243,75 @@ fn notification_id_wins_over_an_unrendered_reply_id() {
     assert_eq!(opt_out.extra["reply_id"], "$replyId");
 }
 
-// The sandbox's default payloads (crates/webhooks-sandbox/src/delivery.rs `default_payload`):
-// the same shapes, with `vendor_id` "MessageMedia", timestamps with nanosecond fractions, an
-// MMS carrying both `content` and `attachments` (possibly empty), and `metadata` `{}`.
+// The default payloads: what `template::default_template` renders (and so what the sandbox
+// sends for a webhook without a template), for every event, in JSON and form encoding.
 
 #[test]
-fn sandbox_default_payloads_for_every_event() {
-    let now = "2025-06-07T08:09:10.123456789Z";
-    let at = datetime!(2025-06-07 08:09:10.123456789 UTC);
-    for (status, code) in [
-        ("enroute", "211"),
-        ("expired", "401"),
-        ("rejected", "402"),
-        ("failed", "400"),
-        ("submitted", "200"),
-        ("delivered", "220"),
-    ] {
-        let report = delivery_report(parse_both(&json!({
-            "delivery_report_id": "11111111-2222-4333-8444-555555555555",
-            "source_number": "+61491570156",
-            "date_received": now,
-            "status": status,
-            "delay": "0",
-            "submitted_date": now,
-            "message_id": "66666666-7777-4888-9999-aaaaaaaaaaaa",
-            "original_text": "Hi there",
-            "vendor_account_id": {"vendor_id": "MessageMedia", "account_id": "acct"},
-            "error_code": code,
-            "metadata": {}
-        })));
-        let parsed_status = report.status.unwrap();
-        assert!(
-            !matches!(parsed_status, DeliveryStatus::Unknown(_)),
-            "{status}"
-        );
-        assert_eq!(parsed_status.as_str(), status);
-        let parsed_code = report.status_code.unwrap();
-        assert!(
-            !matches!(parsed_code, DeliveryStatusCode::Unknown(_)),
-            "{code}"
-        );
-        assert_eq!(parsed_code.as_str(), code);
-        assert_eq!(
-            (report.date_received, report.submitted_date),
-            (Some(at), Some(at))
-        );
-        assert_eq!(
-            report.vendor_account.unwrap().vendor_id.unwrap(),
-            "MessageMedia"
-        );
+fn default_payloads_of_every_event_parse_in_both_encodings() {
+    use webhooks_ergonomic::Encoding;
+    use webhooks_ergonomic::Event;
+    use webhooks_ergonomic::callbacks::template::{EventAttachment, EventData, default_template};
+
+    for event in Event::ALL {
+        let mut data = EventData::sample(event, "acct");
+        data.metadata.insert("order".into(), "12 & 34".into());
+        data.metadata
+            .insert("note".into(), "a \"quoted\" = value".into());
+        if event == Event::ReceivedMms {
+            data.attachments = vec![EventAttachment {
+                content_type: "image/gif".into(),
+                base64: "R0lGODlh".into(),
+                original_name: "a.gif".into(),
+            }];
+        }
+        for (content_type, encoding) in [(JSON, Encoding::Json), (FORM, Encoding::FormEncoded)] {
+            let body = default_template(event, encoding).render(&data);
+            let callback = Callback::parse(content_type, body.as_bytes())
+                .unwrap_or_else(|err| panic!("{event} {encoding:?}: {err}\n{body}"));
+            assert_eq!(
+                callback.metadata().get("order").map(String::as_str),
+                Some("12 & 34"),
+                "{event} {encoding:?}: {body}"
+            );
+            assert_eq!(
+                callback.metadata().get("note").map(String::as_str),
+                Some("a \"quoted\" = value"),
+                "{event} {encoding:?}: {body}"
+            );
+            assert_eq!(
+                callback.date_received(),
+                data.received_timestamp.map(|at| at
+                    .replace_nanosecond(at.millisecond() as u32 * 1_000_000)
+                    .unwrap()),
+                "{event} {encoding:?}: {body}"
+            );
+            match (&callback, event) {
+                (Callback::DeliveryReport(report), dr) if dr.is_delivery_report() => {
+                    let status = report.status.as_ref().expect("a status");
+                    assert_eq!(Some(status.as_str()), data.status.as_deref(), "{body}");
+                    assert!(!matches!(status, DeliveryStatus::Unknown(_)), "{body}");
+                    let code = report.status_code.as_ref().expect("a status code");
+                    assert_eq!(code.code(), data.status_code, "{body}");
+                    assert_eq!(
+                        report.message_id.as_ref().map(|id| id.to_string()),
+                        data.message_id
+                    );
+                }
+                (Callback::InboundSms(sms), Event::ReceivedSms) => {
+                    assert_eq!(sms.content, data.reply_content, "{body}");
+                    assert_eq!(Some(sms.reply_id.to_string()), data.reply_id);
+                }
+                (Callback::InboundMms(mms), Event::ReceivedMms) => {
+                    assert_eq!(mms.attachments.len(), 1, "{body}");
+                    assert_eq!(mms.attachments[0].decode().unwrap(), b"GIF89a");
+                }
+                (Callback::OptOut(opt_out), Event::OptOutSms) => {
+                    assert_eq!(opt_out.content, data.reply_content, "{body}");
+                }
+                (other, event) => panic!("{event} {encoding:?} read as {other:?}: {body}"),
+            }
+        }
     }
-
-    let sms = inbound_sms(parse_both(&json!({
-        "account_id": "acct",
-        "reply_id": "11111111-2222-4333-8444-555555555555",
-        "destination_number": "+61491570156",
-        "source_number": "+61491570157",
-        "date_received": now,
-        "message_id": "66666666-7777-4888-9999-aaaaaaaaaaaa",
-        "content": "Hello",
-        "metadata": {"campaign": "spring", "n": 3}
-    })));
-    assert_eq!(sms.content.as_deref(), Some("Hello"));
-    assert_eq!(sms.metadata["campaign"], "spring");
-    assert_eq!(
-        sms.metadata["n"], "3",
-        "non-text metadata keeps its JSON text"
-    );
-
-    for attachments in [
-        json!([]),
-        json!([{"content_type": "image/gif", "content": "R0lGODlh", "original_name": "a.gif"}]),
-    ] {
-        let count = attachments.as_array().unwrap().len();
-        let mms = inbound_mms(parse_both(&json!({
-            "account_id": "acct",
-            "reply_id": "11111111-2222-4333-8444-555555555555",
-            "destination_number": "+61491570156",
-            "source_number": "+61491570157",
-            "date_received": now,
-            "message_id": "66666666-7777-4888-9999-aaaaaaaaaaaa",
-            "content": "Hello",
-            "metadata": {},
-            "attachments": attachments
-        })));
-        assert_eq!(mms.attachments.len(), count);
-        assert_eq!(mms.content.as_deref(), Some("Hello"));
-    }
-
-    let opt_out = opt_out(parse_both(&json!({
-        "notification_id": "11111111-2222-4333-8444-555555555555",
-        "account_id": "acct",
-        "destination_number": "+61491570156",
-        "source_number": "+61491570157",
-        "date_received": now,
-        "message_id": "66666666-7777-4888-9999-aaaaaaaaaaaa",
-        "content": "STOP",
-        "metadata": {}
-    })));
-    assert_eq!(opt_out.date_received, Some(at));
 }
 
 // Tolerance.

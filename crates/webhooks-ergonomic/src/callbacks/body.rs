@@ -68,37 +68,98 @@ fn form_fields(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
         })?;
     let mut map = Map::new();
     for (key, value) in pairs {
-        if let Some((outer, inner)) = bracketed(&key) {
-            let entry = map
-                .entry(outer.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !entry.is_object() {
-                *entry = Value::Object(Map::new());
+        match bracketed(&key) {
+            Some(Bracketed::Entry { outer, name }) => {
+                object_at(&mut map, outer).insert(name.to_owned(), Value::String(value));
             }
-            if let Value::Object(object) = entry {
-                object.insert(inner.to_owned(), Value::String(value));
+            Some(Bracketed::Item { outer, index, name }) => {
+                if index >= MAX_FORM_ITEMS {
+                    return Err(ParseError::InvalidField {
+                        field: key.clone(),
+                        reason: format!("more than {MAX_FORM_ITEMS} items"),
+                    });
+                }
+                let entry = map
+                    .entry(outer.to_owned())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if !entry.is_array() {
+                    *entry = Value::Array(Vec::new());
+                }
+                if let Value::Array(items) = entry {
+                    if items.len() <= index {
+                        items.resize_with(index + 1, || Value::Object(Map::new()));
+                    }
+                    if let Value::Object(item) = &mut items[index] {
+                        item.insert(name.to_owned(), Value::String(value));
+                    }
+                }
             }
-            continue;
+            None => {
+                let value = if STRUCTURED.contains(&key.as_str()) && !value.trim().is_empty() {
+                    serde_json::from_str(&value).map_err(|err| ParseError::InvalidField {
+                        field: key.clone(),
+                        reason: format!("expected JSON text in a form field: {err}"),
+                    })?
+                } else {
+                    Value::String(value)
+                };
+                map.insert(key, value);
+            }
         }
-        let value = if STRUCTURED.contains(&key.as_str()) && !value.trim().is_empty() {
-            serde_json::from_str(&value).map_err(|err| ParseError::InvalidField {
-                field: key.clone(),
-                reason: format!("expected JSON text in a form field: {err}"),
-            })?
-        } else {
-            Value::String(value)
-        };
-        map.insert(key, value);
     }
     Ok(map)
 }
 
-/// `("metadata", "k")` for the key `metadata[k]`, when the outer name is a structured field.
-fn bracketed(key: &str) -> Option<(&str, &str)> {
+/// The most items a bracketed form array may have (`attachments[99][content]`), so a hostile
+/// index cannot make the parser allocate without bound.
+const MAX_FORM_ITEMS: usize = 100;
+
+/// A bracketed form key of a structured field.
+#[derive(Debug, PartialEq, Eq)]
+enum Bracketed<'a> {
+    /// `metadata[k]`: entry `k` of the object `metadata`.
+    Entry { outer: &'a str, name: &'a str },
+    /// `attachments[0][content]`: field `content` of item 0 of the array `attachments`.
+    Item {
+        outer: &'a str,
+        index: usize,
+        name: &'a str,
+    },
+}
+
+fn bracketed(key: &str) -> Option<Bracketed<'_>> {
     let (outer, rest) = key.split_once('[')?;
+    if !STRUCTURED.contains(&outer) {
+        return None;
+    }
     let inner = rest.strip_suffix(']')?;
-    (STRUCTURED.contains(&outer) && outer != "attachments" && !inner.contains(['[', ']']))
-        .then_some((outer, inner))
+    match inner.split_once("][") {
+        None if outer != "attachments" && !inner.contains(['[', ']']) => {
+            Some(Bracketed::Entry { outer, name: inner })
+        }
+        Some((index, name)) if outer == "attachments" && !name.contains(['[', ']']) => {
+            Some(Bracketed::Item {
+                outer,
+                index: index.parse().ok()?,
+                name,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The object under `key`, made (or made an object) if it is not one.
+fn object_at<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let entry = map
+        .entry(key.to_owned())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(object) => object,
+        _ => unreachable!("made an object just above"),
+    }
 }
 
 #[cfg(test)]
@@ -148,5 +209,31 @@ mod tests {
         ));
         let empty = fields("application/x-www-form-urlencoded", b"metadata=&reply_id=r").unwrap();
         assert_eq!(empty["metadata"], "");
+    }
+
+    #[test]
+    fn bracketed_attachments_become_an_array_of_objects() {
+        let body = b"attachments%5B1%5D%5Bcontent%5D=QQ&attachments%5B0%5D%5Bcontent_type%5D=image%2Fgif&attachments%5B0%5D%5Bcontent%5D=R0lG";
+        let map = fields("application/x-www-form-urlencoded", body).unwrap();
+        assert_eq!(
+            map["attachments"],
+            serde_json::json!([{"content_type": "image/gif", "content": "R0lG"}, {"content": "QQ"}])
+        );
+        let hostile = fields(
+            "application/x-www-form-urlencoded",
+            b"attachments%5B4000000000%5D%5Bcontent%5D=QQ",
+        );
+        assert!(matches!(
+            hostile,
+            Err(ParseError::InvalidField { field, .. }) if field.starts_with("attachments[")
+        ));
+        // Not an index, or nested too deep: kept as a plain field.
+        let odd = fields(
+            "application/x-www-form-urlencoded",
+            b"attachments%5Bx%5D%5Bc%5D=1&metadata%5Ba%5D%5Bb%5D=2",
+        )
+        .unwrap();
+        assert_eq!(odd["attachments[x][c]"], "1");
+        assert_eq!(odd["metadata[a][b]"], "2");
     }
 }
