@@ -78,8 +78,9 @@ pub fn render(spec: &Spec) -> Result<String, Error> {
 }
 
 /// How the client is generated: the Builder interface, one merged client, an inner type that
-/// carries the request signer, our own `ClientHooks` impl (in `hooks.rs`), and JSON Schema on
-/// every type.
+/// carries the request signer, our own `ClientHooks` impl (in `hooks.rs`), JSON Schema on
+/// every type, and ordered maps (`BTreeMap`: deterministic iteration, no hasher seeding per
+/// decoded webhook, and the same map type the ergonomic crate hands to users).
 fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
@@ -87,7 +88,8 @@ fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(crate::hooks::Inner))
         .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        .with_map_type("::std::collections::BTreeMap");
     settings
 }
 

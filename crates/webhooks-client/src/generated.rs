@@ -19,30 +19,30 @@ case): the encoding sets it. Keys at most 200 characters, values at most 1000.
     )]
     #[serde(transparent)]
     pub struct CallbackHeaders(
-        pub ::std::collections::HashMap<::std::string::String, CallbackHeadersValue>,
+        pub ::std::collections::BTreeMap<::std::string::String, CallbackHeadersValue>,
     );
     impl ::std::ops::Deref for CallbackHeaders {
-        type Target = ::std::collections::HashMap<
+        type Target = ::std::collections::BTreeMap<
             ::std::string::String,
             CallbackHeadersValue,
         >;
         fn deref(
             &self,
-        ) -> &::std::collections::HashMap<::std::string::String, CallbackHeadersValue> {
+        ) -> &::std::collections::BTreeMap<::std::string::String, CallbackHeadersValue> {
             &self.0
         }
     }
     impl ::std::convert::From<CallbackHeaders>
-    for ::std::collections::HashMap<::std::string::String, CallbackHeadersValue> {
+    for ::std::collections::BTreeMap<::std::string::String, CallbackHeadersValue> {
         fn from(value: CallbackHeaders) -> Self {
             value.0
         }
     }
     impl ::std::convert::From<
-        ::std::collections::HashMap<::std::string::String, CallbackHeadersValue>,
+        ::std::collections::BTreeMap<::std::string::String, CallbackHeadersValue>,
     > for CallbackHeaders {
         fn from(
-            value: ::std::collections::HashMap<
+            value: ::std::collections::BTreeMap<
                 ::std::string::String,
                 CallbackHeadersValue,
             >,

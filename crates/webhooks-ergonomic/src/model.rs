@@ -177,7 +177,7 @@ impl From<wire::Webhook> for Webhook {
                     headers
                         .0
                         .into_iter()
-                        .map(|(k, v)| (k, v.to_string()))
+                        .map(|(name, value)| (name, String::from(value)))
                         .collect()
                 })
                 .unwrap_or_default(),

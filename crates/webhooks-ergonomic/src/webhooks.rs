@@ -663,7 +663,7 @@ fn wire_headers(headers: &BTreeMap<String, String>) -> Result<Option<wire::Callb
     }
     rules::check_headers(headers)
         .map_err(|(name, reason)| Error::validation(format!("headers.{name}"), reason))?;
-    let mut map = std::collections::HashMap::with_capacity(headers.len());
+    let mut map = BTreeMap::new();
     for (name, value) in headers {
         let value = value
             .parse::<wire::CallbackHeadersValue>()
