@@ -134,17 +134,26 @@ impl Default for AuthMode {
 /// ```
 pub fn signing_string<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::with_capacity(160);
+    write_signing_string(entries, |piece| out.push_str(piece));
+    out
+}
+
+/// The signing string of `entries`, handed to `sink` piece by piece: the one definition of the
+/// text, which [`signing_string`] collects and [`HmacSigner`] feeds straight into the MAC.
+fn write_signing_string<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    mut sink: impl FnMut(&str),
+) {
     for (index, (name, value)) in entries.into_iter().enumerate() {
         if index > 0 {
-            out.push('\n');
+            sink("\n");
         }
         if !name.eq_ignore_ascii_case("request-line") {
-            out.push_str(name);
-            out.push_str(": ");
+            sink(name);
+            sink(": ");
         }
-        out.push_str(value);
+        sink(value);
     }
-    out
 }
 
 /// The request line: `<METHOD> <path[?query]> HTTP/1.1`.
@@ -204,14 +213,21 @@ impl KeyedMac {
         }
     }
 
-    fn sign(&self, message: &[u8]) -> String {
+    /// Appends to `out` the base64 signature of the signing string of `entries`, MACed as it
+    /// is written: no signing string is allocated.
+    fn sign<'a>(&self, entries: impl IntoIterator<Item = (&'a str, &'a str)>, out: &mut String) {
+        fn run<'a, M: Mac + Clone>(
+            mac: &M,
+            entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+            out: &mut String,
+        ) {
+            let mut mac = mac.clone();
+            write_signing_string(entries, |piece| mac.update(piece.as_bytes()));
+            BASE64.encode_string(mac.finalize().into_bytes(), out);
+        }
         match self {
-            KeyedMac::Sha1(mac) => {
-                BASE64.encode(mac.clone().chain_update(message).finalize().into_bytes())
-            }
-            KeyedMac::Sha256(mac) => {
-                BASE64.encode(mac.clone().chain_update(message).finalize().into_bytes())
-            }
+            KeyedMac::Sha1(mac) => run(mac, entries, out),
+            KeyedMac::Sha256(mac) => run(mac, entries, out),
         }
     }
 }
@@ -258,26 +274,37 @@ impl HmacSigner {
         let date = httpdate::fmt_http_date(date);
         let line = request_line(method, path_and_query);
         let content_md5 = body.filter(|body| !body.is_empty()).map(content_md5);
-        let (names, text) = match &content_md5 {
-            Some(md5) => (
-                "date x-Content-MD5 request-line",
-                signing_string([
-                    ("date", date.as_str()),
-                    ("x-Content-MD5", md5.as_str()),
-                    ("request-line", line.as_str()),
-                ]),
-            ),
-            None => (
-                "date request-line",
-                signing_string([("date", date.as_str()), ("request-line", line.as_str())]),
-            ),
+        let names = if content_md5.is_some() {
+            "date x-Content-MD5 request-line"
+        } else {
+            "date request-line"
         };
-        let signature = self.keyed.sign(text.as_bytes());
-        let authorization = format!(
-            r#"hmac username="{}", algorithm="{}", headers="{names}", signature="{signature}""#,
-            self.credentials.api_key(),
-            self.algorithm.as_str()
-        );
+        let api_key = self.credentials.api_key();
+        let algorithm = self.algorithm.as_str();
+        let mut authorization = String::with_capacity(api_key.len() + names.len() + 128);
+        for piece in [
+            r#"hmac username=""#,
+            api_key,
+            r#"", algorithm=""#,
+            algorithm,
+            r#"", headers=""#,
+            names,
+            r#"", signature=""#,
+        ] {
+            authorization.push_str(piece);
+        }
+        let date_entry = ("date", date.as_str());
+        let line_entry = ("request-line", line.as_str());
+        match &content_md5 {
+            Some(md5) => self.keyed.sign(
+                [date_entry, ("x-Content-MD5", md5.as_str()), line_entry],
+                &mut authorization,
+            ),
+            None => self
+                .keyed
+                .sign([date_entry, line_entry], &mut authorization),
+        }
+        authorization.push('"');
         HmacHeaders {
             date,
             content_md5,
