@@ -956,8 +956,7 @@ async fn callbacks(events: usize, webhooks: usize, warmup: usize) -> Result<(), 
             async move {
                 let seq = serde_json::from_slice::<serde_json::Value>(&body)
                     .ok()
-                    .and_then(|payload| payload["metadata"]["seq"].as_u64())
-                    .and_then(|seq| usize::try_from(seq).ok());
+                    .and_then(|payload| payload["metadata"]["seq"].as_str()?.parse::<usize>().ok());
                 match seq {
                     Some(seq) => {
                         if let Ok(mut arrivals) = record.lock() {
@@ -991,7 +990,10 @@ async fn callbacks(events: usize, webhooks: usize, warmup: usize) -> Result<(), 
     for seq in 0..warmup + events {
         let mut data = serde_json::Map::new();
         data.insert("content".into(), "loadtest".into());
-        data.insert("metadata".into(), serde_json::json!({ "seq": seq }));
+        data.insert(
+            "metadata".into(),
+            serde_json::json!({ "seq": seq.to_string() }),
+        );
         let at = Instant::now();
         let called = sandbox
             .trigger_event(SimulatedEvent {
