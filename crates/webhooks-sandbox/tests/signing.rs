@@ -7,24 +7,14 @@ mod loopback;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use loopback::receiver::{Received, Receiver};
-use loopback::{Api, KEY, SECRET};
+use loopback::{Api, SECRET, signing_sandbox};
 use reqwest::StatusCode;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::{Map, json};
 use sha2::Digest;
 use webhooks_ergonomic::Event;
-use webhooks_sandbox::{DigestType, Sandbox, SandboxHandle, SignatureKey, SimulatedEvent};
-
-async fn signing_sandbox(digest: DigestType) -> SandboxHandle {
-    Sandbox::builder()
-        .credentials(KEY, SECRET)
-        .sign_callbacks(true)
-        .signature_digest(digest)
-        .start()
-        .await
-        .unwrap()
-}
+use webhooks_sandbox::{DigestType, SignatureKey, SimulatedEvent};
 
 /// Whether `received` carries a valid signature by `key`.
 fn verifies(received: &Received, key: &SignatureKey) -> bool {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderValue, Uri};
 use loopback::receiver::{Received, Receiver};
-use loopback::{Api, KEY, SECRET};
+use loopback::{Api, KEY, SECRET, signing_sandbox};
 use serde_json::{Map, json};
 use tokio::sync::mpsc;
 use webhooks_ergonomic::Event;
@@ -16,16 +16,6 @@ use webhooks_ergonomic::callbacks::{
     Callback, DeliveryStatus, DigestType, VerifiedCallback, Verifier, VerifyError,
 };
 use webhooks_sandbox::{Sandbox, SandboxHandle, SignatureKey, SimulatedEvent};
-
-async fn signing_sandbox(digest: DigestType) -> SandboxHandle {
-    Sandbox::builder()
-        .credentials(KEY, SECRET)
-        .sign_callbacks(true)
-        .signature_digest(digest)
-        .start()
-        .await
-        .expect("the sandbox starts")
-}
 
 /// The key as a receiver gets it: from `GET /sandbox/v1/signature-key`.
 async fn published_key(sandbox: &SandboxHandle) -> SignatureKey {

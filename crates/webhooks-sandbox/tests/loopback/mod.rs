@@ -25,6 +25,17 @@ pub async fn start() -> SandboxHandle {
         .expect("the sandbox starts")
 }
 
+/// A sandbox accepting [`KEY`]/[`SECRET`] that signs every callback with `digest`.
+pub async fn signing_sandbox(digest: webhooks_sandbox::DigestType) -> SandboxHandle {
+    Sandbox::builder()
+        .credentials(KEY, SECRET)
+        .sign_callbacks(true)
+        .signature_digest(digest)
+        .start()
+        .await
+        .expect("the sandbox starts")
+}
+
 /// `Authorization: Basic` for `key:secret`.
 pub fn basic(key: &str, secret: &str) -> String {
     format!("Basic {}", BASE64.encode(format!("{key}:{secret}")))
