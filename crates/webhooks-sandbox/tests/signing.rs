@@ -204,5 +204,11 @@ async fn the_public_key_is_a_2048_bit_rsa_key_and_debug_never_shows_the_private_
     assert!(debug.contains("<redacted>"), "{debug}");
     assert!(!debug.contains("RsaPrivateKey") && !debug.contains("primes"));
     assert!(!debug.contains(SECRET), "nor the API secret");
+    let builder = format!(
+        "{:?}",
+        webhooks_sandbox::Sandbox::builder().credentials("builder-key", SECRET)
+    );
+    assert!(builder.contains("builder-key"), "{builder}");
+    assert!(!builder.contains(SECRET), "{builder}");
     sandbox.shutdown().await;
 }
