@@ -288,16 +288,7 @@ fn ergonomic(sandbox: &SandboxHandle, auth: AuthMode) -> Result<Client, Failure>
 /// Stores `count` webhooks, so list answers have a realistic size.
 async fn store_webhooks(client: &Client, count: usize) -> Result<(), Failure> {
     for i in 0..count {
-        client
-            .webhooks()
-            .create()
-            .url(format!("https://example.com/hooks/stored/{i}"))
-            .method(CallbackMethod::Post)
-            .encoding(Encoding::Json)
-            .events([Event::ReceivedSms, Event::DeliveredDr, Event::FailedDr])
-            .header("X-Receiver-Key", "abc123")
-            .retries(3)
-            .retry_delay(30)
+        typical_create(client, format!("https://example.com/hooks/stored/{i}"))
             .send()
             .await?;
     }
@@ -433,16 +424,7 @@ impl Contender {
     ) -> Result<(), Failure> {
         match self {
             Contender::Ergonomic(client) => {
-                let webhook = client
-                    .webhooks()
-                    .create()
-                    .url(Contender::create_url(index))
-                    .method(CallbackMethod::Post)
-                    .encoding(Encoding::Json)
-                    .events([Event::ReceivedSms, Event::DeliveredDr, Event::FailedDr])
-                    .header("X-Receiver-Key", "abc123")
-                    .retries(3)
-                    .retry_delay(30)
+                let webhook = typical_create(client, Contender::create_url(index))
                     .send()
                     .await?;
                 client.webhooks().delete(webhook.id).send().await?;
@@ -469,6 +451,21 @@ async fn timed<T>(
     tokio::time::timeout(Duration::from_secs(120), attempt)
         .await
         .map_err(|_| Failure::from("operation timed out"))?
+}
+
+/// The create every phase makes through the ergonomic client: a realistic subscription
+/// (three events, a custom header, retries) at `url`.
+fn typical_create(client: &Client, url: String) -> webhooks_ergonomic::CreateWebhook<'_> {
+    client
+        .webhooks()
+        .create()
+        .url(url)
+        .method(CallbackMethod::Post)
+        .encoding(Encoding::Json)
+        .events([Event::ReceivedSms, Event::DeliveredDr, Event::FailedDr])
+        .header("X-Receiver-Key", "abc123")
+        .retries(3)
+        .retry_delay(30)
 }
 
 /// The wire body of the ergonomic create above.
