@@ -70,7 +70,10 @@ fn form_fields(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
     for (key, value) in pairs {
         match bracketed(&key) {
             Some(Bracketed::Entry { outer, name }) => {
-                object_at(&mut map, outer).insert(name.to_owned(), Value::String(value));
+                if let Value::Object(object) = container(&mut map, outer, Value::Object(Map::new()))
+                {
+                    object.insert(name.to_owned(), Value::String(value));
+                }
             }
             Some(Bracketed::Item { outer, index, name }) => {
                 if index >= MAX_FORM_ITEMS {
@@ -79,13 +82,7 @@ fn form_fields(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
                         reason: format!("more than {MAX_FORM_ITEMS} items"),
                     });
                 }
-                let entry = map
-                    .entry(outer.to_owned())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if !entry.is_array() {
-                    *entry = Value::Array(Vec::new());
-                }
-                if let Value::Array(items) = entry {
+                if let Value::Array(items) = container(&mut map, outer, Value::Array(Vec::new())) {
                     if items.len() <= index {
                         items.resize_with(index + 1, || Value::Object(Map::new()));
                     }
@@ -148,18 +145,14 @@ fn bracketed(key: &str) -> Option<Bracketed<'_>> {
     }
 }
 
-/// The object under `key`, made (or made an object) if it is not one.
-fn object_at<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let entry = map
-        .entry(key.to_owned())
-        .or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
+/// The value under `key`, set to `empty` unless it is already of `empty`'s kind (an object for
+/// `metadata[k]`, an array for `attachments[0][..]`), so bracketed keys never mix kinds.
+fn container<'a>(map: &'a mut Map<String, Value>, key: &str, empty: Value) -> &'a mut Value {
+    let entry = map.entry(key.to_owned()).or_insert(Value::Null);
+    if std::mem::discriminant(entry) != std::mem::discriminant(&empty) {
+        *entry = empty;
     }
-    match entry {
-        Value::Object(object) => object,
-        _ => unreachable!("made an object just above"),
-    }
+    entry
 }
 
 #[cfg(test)]
