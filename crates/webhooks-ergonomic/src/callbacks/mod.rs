@@ -117,17 +117,29 @@ pub use payload::{
 pub use status::{DeliveryStatus, DeliveryStatusCode};
 
 #[cfg(feature = "verify")]
+mod key_cache;
+#[cfg(feature = "verify")]
+mod key_source;
+#[cfg(feature = "verify")]
 mod verify;
 #[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
+pub use key_cache::{FETCH_BURST, FETCH_REFILL, MAX_KEY_ID_LEN, MAX_MISSING, MISSING_TTL};
+#[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
+pub use key_source::{FnKeySource, KeySource, KeySourceError, PublishedKey, key_source_fn};
+#[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub use verify::{
-    CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, DigestType, KEY_ID_HEADER, ReceiveError,
-    SIGNATURE_HEADER, UnknownDigest, VerifiedCallback, VerifiedSignature, Verifier, VerifyError,
-    request_line, signed_bytes,
+    CIPHER_TYPE_HEADER, DATE_HEADER, DEFAULT_MAX_AGE, DIGEST_TYPE_HEADER, DigestType,
+    KEY_ID_HEADER, ReceiveError, SIGNATURE_HEADER, UnknownDigest, VerifiedCallback,
+    VerifiedSignature, Verifier, VerifyError, request_line, signed_bytes,
 };
 
 #[cfg(feature = "axum")]
 mod extract;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use extract::{CallbackRejection, VerifiedBody};
 
 /// Callback templates: the rendering engine (shared with the sandbox), a builder of escaped
