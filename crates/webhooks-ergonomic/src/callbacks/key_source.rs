@@ -75,7 +75,8 @@ impl KeySourceError {
 /// [`Verifier::key_source`](super::Verifier::key_source)); `key_id` is trimmed, lowercase and at
 /// most [`MAX_KEY_ID_LEN`](super::MAX_KEY_ID_LEN) bytes.
 ///
-/// Over the API client, an implementation is a few lines:
+/// Over the API client, an implementation is a few lines (shown, not compiled: it needs the
+/// client's `signature_keys()` handler):
 ///
 /// ```ignore
 /// impl KeySource for webhooks_ergonomic::Client {
