@@ -288,5 +288,9 @@ async fn the_extractor_fetches_an_unknown_key_once_and_answers_503_when_the_sour
         assert_eq!(status, StatusCode::OK, "{text}");
         assert!(text.starts_with("fetching: sms r-9"), "{text}");
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "one failed fetch, one that stuck");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one failed fetch, one that stuck"
+    );
 }

@@ -154,7 +154,11 @@ async fn a_rotated_key_is_fetched_once_and_the_old_one_keeps_verifying_without_r
     for _ in 0..3 {
         assert_eq!(check(&verifier, &by_old).await.unwrap(), OLD);
     }
-    assert_eq!(api.calls(), 1, "the first callback fetched the key, later ones used it");
+    assert_eq!(
+        api.calls(),
+        1,
+        "the first callback fetched the key, later ones used it"
+    );
 
     // Rotation: the platform starts signing with a new key; the receiver is not restarted.
     api.keys
@@ -166,7 +170,11 @@ async fn a_rotated_key_is_fetched_once_and_the_old_one_keeps_verifying_without_r
     assert_eq!(check(&verifier, &by_new).await.unwrap(), NEW);
     assert_eq!(check(&verifier.clone(), &upper).await.unwrap(), NEW);
     assert_eq!(check(&verifier, &by_old).await.unwrap(), OLD);
-    assert_eq!(api.calls(), 2, "one fetch per key, shared by clones, ids in any case");
+    assert_eq!(
+        api.calls(),
+        2,
+        "one fetch per key, shared by clones, ids in any case"
+    );
 
     // A fetched key is also what the synchronous path uses, without fetching.
     assert!(
@@ -226,7 +234,10 @@ async fn a_thousand_callbacks_with_random_unknown_key_ids_cause_at_most_a_burst_
         }
     }
     assert_eq!(api.calls(), FETCH_BURST as usize);
-    assert_eq!((unknown, throttled), (FETCH_BURST as usize, 1_000 - FETCH_BURST as usize));
+    assert_eq!(
+        (unknown, throttled),
+        (FETCH_BURST as usize, 1_000 - FETCH_BURST as usize)
+    );
 
     // The genuine key is still found once the budget refills, and the flood goes on costing
     // one fetch per interval at most.
@@ -257,7 +268,10 @@ async fn a_failing_source_is_a_temporary_error_not_a_rejection_and_is_asked_agai
             if key_id == NEW && reason.contains("connection refused")),
         "{err}"
     );
-    assert!(err.is_temporary(), "a receiver answers 5xx so the platform retries");
+    assert!(
+        err.is_temporary(),
+        "a receiver answers 5xx so the platform retries"
+    );
 
     // Not remembered as missing: once the API is back, the next callback verifies.
     api.down.store(false, Ordering::SeqCst);
@@ -307,7 +321,11 @@ async fn a_disabled_key_is_refused_and_a_forgotten_key_is_asked_for_again() {
         Err(VerifyError::UnknownKeyId { key_id: OLD.into() })
     );
     assert_eq!(api.calls(), 2);
-    assert!(verifier.verify(&Method::POST, &uri(), &headers, BODY).is_err());
+    assert!(
+        verifier
+            .verify(&Method::POST, &uri(), &headers, BODY)
+            .is_err()
+    );
 
     // Forgetting also clears the memory of its absence: re-enabled, it is fetched at once.
     api.keys
@@ -326,18 +344,30 @@ async fn stale_malformed_or_oversized_callbacks_never_reach_the_source() {
     let fresh = signed(&keys()[1], NEW, &clock);
 
     let mut replayed = fresh.clone();
-    replayed.insert("date", HeaderValue::from_static("Tue, 03 Jun 2025 10:20:30 GMT"));
+    replayed.insert(
+        "date",
+        HeaderValue::from_static("Tue, 03 Jun 2025 10:20:30 GMT"),
+    );
     let mut garbled = fresh.clone();
-    garbled.insert("x-messagemedia-signature", HeaderValue::from_static("not base64!"));
+    garbled.insert(
+        "x-messagemedia-signature",
+        HeaderValue::from_static("not base64!"),
+    );
     let mut huge_id = fresh.clone();
     huge_id.insert(
         "x-messagemedia-key-id",
         HeaderValue::from_str(&"a".repeat(65)).unwrap(),
     );
     let mut other_cipher = fresh.clone();
-    other_cipher.insert("x-messagemedia-cipher-type", HeaderValue::from_static("DSA"));
+    other_cipher.insert(
+        "x-messagemedia-cipher-type",
+        HeaderValue::from_static("DSA"),
+    );
 
-    assert!(matches!(check(&verifier, &replayed).await, Err(VerifyError::StaleDate { .. })));
+    assert!(matches!(
+        check(&verifier, &replayed).await,
+        Err(VerifyError::StaleDate { .. })
+    ));
     assert!(matches!(
         check(&verifier, &garbled).await,
         Err(VerifyError::MalformedSignature { .. })
@@ -371,9 +401,19 @@ async fn a_closure_is_a_key_source_and_given_keys_are_never_fetched() {
         .unwrap()
         .key_source(source)
         .clock(move || at.now());
-    assert_eq!(check(&verifier, &signed(&keys()[0], OLD, &clock)).await.unwrap(), OLD);
+    assert_eq!(
+        check(&verifier, &signed(&keys()[0], OLD, &clock))
+            .await
+            .unwrap(),
+        OLD
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
-    assert_eq!(check(&verifier, &signed(&keys()[1], NEW, &clock)).await.unwrap(), NEW);
+    assert_eq!(
+        check(&verifier, &signed(&keys()[1], NEW, &clock))
+            .await
+            .unwrap(),
+        NEW
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     let debug = format!("{verifier:?}");
@@ -393,7 +433,10 @@ async fn a_source_answering_a_garbage_key_is_an_invalid_key_error_remembered_as_
     let verifier = verifier(&api, &clock);
     let headers = signed(&keys()[1], NEW, &clock);
     let err = check(&verifier, &headers).await.unwrap_err();
-    assert!(matches!(&err, VerifyError::InvalidKey { key_id, .. } if key_id == NEW), "{err}");
+    assert!(
+        matches!(&err, VerifyError::InvalidKey { key_id, .. } if key_id == NEW),
+        "{err}"
+    );
     assert!(!err.is_temporary());
     assert!(matches!(
         check(&verifier, &headers).await,

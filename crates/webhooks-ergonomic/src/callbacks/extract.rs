@@ -108,7 +108,9 @@ where
     let method: Method = req.method().clone();
     let headers = req.headers().clone();
     let body = Bytes::from_request(req, state).await?;
-    let signature = verifier.verify_async(&method, &uri, &headers, &body).await?;
+    let signature = verifier
+        .verify_async(&method, &uri, &headers, &body)
+        .await?;
     Ok((body, headers, signature))
 }
 

@@ -138,7 +138,9 @@ impl KeyCache {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves plain maps behind, still consistent.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -251,7 +253,10 @@ mod tests {
         assert!(!budget.take(start + FETCH_REFILL));
         let much_later = start + FETCH_REFILL * 1000;
         let granted = (0..100).filter(|_| budget.take(much_later)).count();
-        assert_eq!(granted, FETCH_BURST as usize, "the bucket never exceeds the burst");
+        assert_eq!(
+            granted, FETCH_BURST as usize,
+            "the bucket never exceeds the burst"
+        );
     }
 
     #[test]
@@ -276,7 +281,11 @@ mod tests {
         }
         assert_eq!(state.missing.len(), MAX_MISSING);
         assert!(!state.missing.contains_key("id-0"));
-        assert!(state.missing.contains_key(&format!("id-{}", MAX_MISSING + 9)));
+        assert!(
+            state
+                .missing
+                .contains_key(&format!("id-{}", MAX_MISSING + 9))
+        );
         let later = start + Duration::from_secs(2) + MISSING_TTL;
         assert!(!state.is_missing(&format!("id-{}", MAX_MISSING + 9), later));
     }

@@ -650,9 +650,10 @@ fn check_signature(
         });
     }
     let line = request_line(method, uri);
-    let (hashed, scheme) = signed
-        .digest
-        .digest([line.as_bytes(), signed.date.as_bytes(), raw_body]);
+    let (hashed, scheme) =
+        signed
+            .digest
+            .digest([line.as_bytes(), signed.date.as_bytes(), raw_body]);
     key.verify(scheme, &hashed, &signed.signature)
         .map_err(|_| VerifyError::BadSignature)?;
     Ok(VerifiedSignature {
