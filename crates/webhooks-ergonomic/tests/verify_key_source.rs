@@ -420,6 +420,14 @@ async fn a_closure_is_a_key_source_and_given_keys_are_never_fetched() {
     assert!(debug.contains(OLD) && debug.contains(NEW), "{debug}");
     assert!(!debug.contains(&public_key(&keys()[1])[..40]), "{debug}");
     assert!(debug.len() < 400, "Debug stays short: {debug}");
+    let published = format!("{:?}", PublishedKey::new(public_key(&keys()[1])));
+    assert_eq!(
+        published,
+        format!(
+            "PublishedKey {{ public_key_len: {}, enabled: true }}",
+            public_key(&keys()[1]).len()
+        )
+    );
 }
 
 #[tokio::test]
