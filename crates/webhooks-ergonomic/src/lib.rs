@@ -65,6 +65,7 @@
 //! The generated, spec-exact client is one call away: [`Client::raw`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod callbacks;

@@ -3,7 +3,9 @@
 #![cfg(feature = "axum")]
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{FromRef, State};
@@ -15,13 +17,24 @@ use rsa::pkcs8::EncodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha512};
 use webhooks_ergonomic::callbacks::{
-    Callback, VerifiedBody, VerifiedCallback, Verifier, signed_bytes,
+    Callback, KeySourceError, PublishedKey, VerifiedBody, VerifiedCallback, Verifier,
+    key_source_fn, signed_bytes,
 };
 
 const KEY_ID: &str = "0f1e2d3c-4b5a-4968-8776-655443322110";
 const DATE: &str = "Wed, 04 Jun 2025 09:00:00 GMT";
 const TARGET: &str = "/hooks/messagemedia?tenant=acme&x=a%20b";
 const SMS: &[u8] = br#"{"reply_id":"r-9","content":"Hi","source_number":"+61400000009"}"#;
+
+fn public_key() -> String {
+    BASE64.encode(
+        key()
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes(),
+    )
+}
 
 fn key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
@@ -68,17 +81,23 @@ async fn raw(verified: VerifiedBody) -> Vec<u8> {
 }
 
 async fn serve() -> SocketAddr {
-    let public_key = BASE64.encode(
-        key()
-            .to_public_key()
-            .to_public_key_der()
-            .unwrap()
-            .as_bytes(),
-    );
+    let public_key = public_key();
     let state = AppState {
-        verifier: Verifier::new().with_key(KEY_ID, &public_key).unwrap(),
+        verifier: Verifier::new()
+            .with_key(KEY_ID, &public_key)
+            .unwrap()
+            .clock(signed_at),
         name: "receiver",
     };
+    serve_with(state).await
+}
+
+/// The moment the test callbacks were signed: the verifiers' clocks stop there.
+fn signed_at() -> SystemTime {
+    httpdate::parse_http_date(DATE).unwrap()
+}
+
+async fn serve_with(state: AppState) -> SocketAddr {
     let hooks = Router::new()
         .route("/messagemedia", post(typed))
         .route("/raw", post(raw));
@@ -228,4 +247,50 @@ async fn verified_body_hands_over_the_exact_bytes() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_replayed_callback_is_refused_by_the_default_window() {
+    let state = AppState {
+        verifier: Verifier::new().with_key(KEY_ID, &public_key()).unwrap(),
+        name: "receiver",
+    };
+    let addr = serve_with(state).await;
+    let (status, text) = post_signed(addr, TARGET, TARGET, "application/json", SMS, SMS).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(text.contains("outside the accepted window"), "{text}");
+}
+
+#[tokio::test]
+async fn the_extractor_fetches_an_unknown_key_once_and_answers_503_when_the_source_fails() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let source = key_source_fn(move |key_id: String| {
+        let call = counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            match call {
+                0 => Err(KeySourceError::new("503 from the Signature Key API")),
+                _ if key_id == KEY_ID => Ok(Some(PublishedKey::new(public_key()))),
+                _ => Ok(None),
+            }
+        }
+    });
+    let state = AppState {
+        verifier: Verifier::new().key_source(source).clock(signed_at),
+        name: "fetching",
+    };
+    let addr = serve_with(state).await;
+    let (status, text) = post_signed(addr, TARGET, TARGET, "application/json", SMS, SMS).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert!(text.contains("could not be fetched"), "{text}");
+    for _ in 0..3 {
+        let (status, text) = post_signed(addr, TARGET, TARGET, "application/json", SMS, SMS).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(text.starts_with("fetching: sms r-9"), "{text}");
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one failed fetch, one that stuck"
+    );
 }

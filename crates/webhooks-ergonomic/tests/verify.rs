@@ -12,7 +12,9 @@ use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha224, Sha256, Sha512};
-use webhooks_ergonomic::callbacks::{Callback, DigestType, ReceiveError, Verifier, VerifyError};
+use webhooks_ergonomic::callbacks::{
+    Callback, DEFAULT_MAX_AGE, DigestType, ReceiveError, Verifier, VerifyError,
+};
 
 const KEY_1: &str = "7d3c1f0e-5a4b-4c2d-9e8f-102030405060";
 const KEY_2: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f00112233";
@@ -37,10 +39,18 @@ fn public_key_base64(key: &RsaPrivateKey) -> String {
     BASE64.encode(key.to_public_key().to_public_key_der().unwrap().as_bytes())
 }
 
+/// The moment the test callbacks were signed.
+fn signed_at() -> SystemTime {
+    httpdate::parse_http_date(DATE).unwrap()
+}
+
+/// A default verifier (5-minute window) holding key 1, its clock stopped when the test
+/// callbacks were signed.
 fn verifier() -> Verifier {
     Verifier::new()
         .with_key(KEY_1, &public_key_base64(&keys()[0]))
         .unwrap()
+        .clock(signed_at)
 }
 
 /// Signs `method path`, `date` and `body` the way the platform does, independently of the
@@ -254,7 +264,8 @@ fn a_second_key_is_accepted_by_its_id_for_rotation() {
         .with_key(KEY_1, &public_key_base64(&keys()[0]))
         .unwrap()
         .with_key(KEY_2, &public_key_base64(&keys()[1]))
-        .unwrap();
+        .unwrap()
+        .clock(signed_at);
     let path = uri(PATH);
     let by_new_key = signed_headers(&keys()[1], KEY_2, "SHA256");
     assert_eq!(
@@ -301,7 +312,7 @@ fn an_unknown_key_id_is_rejected() {
             key_id: KEY_2.into()
         })
     );
-    let empty = Verifier::new();
+    let empty = Verifier::new().clock(signed_at);
     assert!(matches!(
         empty.verify(&Method::POST, &uri(PATH), &headers, BODY),
         Err(VerifyError::UnknownKeyId { .. })
@@ -343,9 +354,48 @@ fn stale_and_future_dates_are_rejected_with_an_injected_clock() {
     // Without a window, an old but correctly signed callback verifies.
     assert!(
         verifier()
+            .without_replay_protection()
+            .clock(|| SystemTime::UNIX_EPOCH)
             .verify(&Method::POST, &path, &headers, BODY)
             .is_ok()
     );
+}
+
+#[test]
+fn the_default_verifier_rejects_a_callback_replayed_more_than_five_minutes_later() {
+    let headers = signed_headers(&keys()[0], KEY_1, "SHA256");
+    let path = uri(PATH);
+    let replayed_at = |delay: u64| {
+        Verifier::new()
+            .with_key(KEY_1, &public_key_base64(&keys()[0]))
+            .unwrap()
+            .clock(move || signed_at() + Duration::from_secs(delay))
+    };
+    assert!(
+        replayed_at(299)
+            .verify(&Method::POST, &path, &headers, BODY)
+            .is_ok()
+    );
+    assert_eq!(
+        replayed_at(5 * 60 + 1).verify(&Method::POST, &path, &headers, BODY),
+        Err(VerifyError::StaleDate {
+            date: DATE.into(),
+            max_age: DEFAULT_MAX_AGE
+        })
+    );
+    assert_eq!(DEFAULT_MAX_AGE, Duration::from_secs(300));
+    // On the system clock, a callback signed in 2025 is long stale.
+    let system_clock = Verifier::new()
+        .with_key(KEY_1, &public_key_base64(&keys()[0]))
+        .unwrap();
+    assert!(matches!(
+        system_clock.verify(&Method::POST, &path, &headers, BODY),
+        Err(VerifyError::StaleDate { .. })
+    ));
+    assert!(matches!(
+        system_clock.verify_and_parse(&Method::POST, &path, &headers, BODY),
+        Err(ReceiveError::Verify(VerifyError::StaleDate { .. }))
+    ));
 }
 
 #[test]
@@ -385,9 +435,17 @@ fn an_unparsable_date_is_rejected_when_a_window_is_set() {
     );
     assert!(
         verifier()
+            .without_replay_protection()
             .verify(&Method::POST, &uri(PATH), &headers, BODY)
             .is_ok(),
         "without a window the Date is only signed text"
+    );
+    assert!(
+        matches!(
+            verifier().verify(&Method::POST, &uri(PATH), &headers, BODY),
+            Err(VerifyError::InvalidDate { .. })
+        ),
+        "the default verifier has a window"
     );
 }
 
@@ -493,7 +551,8 @@ fn keys_load_from_base64_der_with_line_breaks_and_from_pem() {
     ] {
         let verifier = Verifier::new()
             .with_key(KEY_1, &text)
-            .unwrap_or_else(|err| panic!("{form}: {err}"));
+            .unwrap_or_else(|err| panic!("{form}: {err}"))
+            .clock(signed_at);
         assert!(
             verifier
                 .verify(&Method::POST, &uri(PATH), &headers, BODY)

@@ -8,10 +8,28 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use super::payload::{Callback, ParseError};
-use super::verify::{VerifiedCallback, VerifiedSignature, Verifier, VerifyError};
+use super::verify::{VerifiedCallback, VerifiedSignature, Verifier, VerifyError, content_type};
 
 /// A callback body whose signature verified, unparsed: for templates whose shape
 /// [`Callback`] does not read.
+///
+/// An axum extractor like [`VerifiedCallback`] (the [`Verifier`] from the router's state, the
+/// handler's last argument, the original URI and raw bytes verified), without the parsing: it
+/// answers 401, 503 or 413 as [`VerifiedCallback`] does, never 400.
+///
+/// ```no_run
+/// use axum::{Router, routing::post};
+/// use webhooks_ergonomic::callbacks::{VerifiedBody, Verifier};
+///
+/// async fn custom_template(verified: VerifiedBody) -> &'static str {
+///     println!("{} bytes of {}", verified.body.len(), verified.content_type);
+///     "ok"
+/// }
+///
+/// # fn app(verifier: Verifier) -> Router {
+/// Router::new().route("/hooks/custom", post(custom_template)).with_state(verifier)
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifiedBody {
@@ -31,7 +49,8 @@ pub enum CallbackRejection {
     /// failed): the body extractor's own answer (413, 400, ...).
     #[error("the callback body could not be read: {0}")]
     Body(#[from] BytesRejection),
-    /// The signature was not accepted: 401.
+    /// The signature was not accepted: 401; or the key could not be fetched
+    /// ([`VerifyError::is_temporary`]): 503, so the platform retries.
     #[error(transparent)]
     Verify(#[from] VerifyError),
     /// The signature verified but the body could not be read as a [`Callback`]: 400.
@@ -44,6 +63,7 @@ impl CallbackRejection {
     pub fn status(&self) -> StatusCode {
         match self {
             CallbackRejection::Body(rejection) => rejection.status(),
+            CallbackRejection::Verify(err) if err.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
             CallbackRejection::Verify(_) => StatusCode::UNAUTHORIZED,
             CallbackRejection::Parse(_) => StatusCode::BAD_REQUEST,
         }
@@ -54,6 +74,10 @@ impl IntoResponse for CallbackRejection {
     fn into_response(self) -> Response {
         match self {
             CallbackRejection::Body(rejection) => rejection.into_response(),
+            CallbackRejection::Verify(err) if err.is_temporary() => {
+                tracing::error!(error = %err, "callback not checked: signature key unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, format!("{err}\n")).into_response()
+            }
             CallbackRejection::Verify(err) => {
                 tracing::warn!(error = %err, "callback rejected: signature not accepted");
                 (StatusCode::UNAUTHORIZED, format!("{err}\n")).into_response()
@@ -84,21 +108,14 @@ where
     let method: Method = req.method().clone();
     let headers = req.headers().clone();
     let body = Bytes::from_request(req, state).await?;
-    let signature = verifier.verify(&method, &uri, &headers, &body)?;
+    let signature = verifier
+        .verify_async(&method, &uri, &headers, &body)
+        .await?;
     Ok((body, headers, signature))
 }
 
-fn content_type(headers: &HeaderMap) -> String {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .unwrap_or_default()
-}
-
-/// Extracts a verified, typed callback; the [`Verifier`] comes from the router's state
-/// (`Verifier: FromRef<S>`). Rejects with 401 when the signature is not accepted and with 400
-/// when the body is not a callback. As a body extractor it must be the handler's last
-/// argument.
+/// Documented on [`VerifiedCallback`]: 401, 503, 400 or 413 before the handler runs.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S> FromRequest<S> for VerifiedCallback
 where
     Verifier: FromRef<S>,
@@ -116,8 +133,8 @@ where
     }
 }
 
-/// Extracts a verified body without parsing it; rejects with 401 when the signature is not
-/// accepted.
+/// Documented on [`VerifiedBody`]: 401, 503 or 413 before the handler runs.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S> FromRequest<S> for VerifiedBody
 where
     Verifier: FromRef<S>,

@@ -11,10 +11,13 @@
 //! - **Signed-callback verification** (feature `verify`, on by default): when your account has
 //!   secure callbacks and an enabled signature key, every callback carries
 //!   `X-MessageMedia-Signature`, `X-MessageMedia-Digest-Type`, `X-MessageMedia-Cipher-Type`,
-//!   `X-MessageMedia-Key-Id` and `Date`. A `Verifier` holding the public keys of your signature
-//!   keys (by key id, so keys can rotate) checks the RSA signature over the request line, the
-//!   `Date` and the **raw body bytes**. Verify before you parse, and never over re-serialized
-//!   JSON: the signature covers the bytes as they arrived.
+//!   `X-MessageMedia-Key-Id` and `Date`. A `Verifier` checks the RSA signature over the request
+//!   line, the `Date` and the **raw body bytes** against the public key of that key id: keys
+//!   you give it, or keys it fetches from a `KeySource` (the Signature Key API) the first time
+//!   it sees their id, so keys rotate without a restart. It refuses callbacks dated more than
+//!   5 minutes from now (`DEFAULT_MAX_AGE`), so a captured callback cannot be replayed. Verify
+//!   before you parse, and never over re-serialized JSON: the signature covers the bytes as
+//!   they arrived.
 //! - **Templates** ([`template`]): the Velocity subset the platform renders callback bodies
 //!   with. Build a correctly escaped template from typed variables, lint one against the
 //!   events it is subscribed to, and render one with sample or real data to preview exactly
@@ -58,16 +61,19 @@
 //! ```
 //!
 //! `Verifier::verify` alone checks the signature and leaves the body to you (for a template
-//! of your own shape).
+//! of your own shape). Both use the keys the verifier holds; with a `KeySource`, call
+//! `verify_async` / `verify_and_parse_async`, which fetch a key id seen for the first time, and
+//! answer 503 (not 401) when `VerifyError::is_temporary` says the source could not be asked.
 //!
 //! # Verifying in axum
 //!
 //! With the `axum` feature, `VerifiedCallback` is an extractor: put the `Verifier` in the
 //! router's state (or anything it can be taken from with `FromRef`) and take a
 //! `VerifiedCallback` as the handler's last argument. It reads the raw body, verifies it
-//! against the original URI (so `Router::nest` prefixes are kept), parses it, and rejects with
-//! 401 (signature) or 400 (body) and a short plain-text message; `VerifiedBody` verifies
-//! without parsing.
+//! against the original URI (so `Router::nest` prefixes are kept), fetching unknown keys from
+//! the verifier's `KeySource`, parses it, and rejects with 401 (signature), 503 (key source
+//! unavailable) or 400 (body) and a short plain-text message; `VerifiedBody` verifies without
+//! parsing.
 //!
 #![cfg_attr(feature = "axum", doc = "```no_run")]
 #![cfg_attr(not(feature = "axum"), doc = "```ignore")]
@@ -88,7 +94,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let verifier = Verifier::new()
 //!         .with_key(&std::env::var("MESSAGEMEDIA_KEY_ID")?, &std::env::var("MESSAGEMEDIA_PUBLIC_KEY")?)?
-//!         .max_age(Duration::from_secs(300));
+//!         .max_age(Duration::from_secs(5 * 60)); // the default window, shown; refuses replays
 //!     let hooks = Router::new().route("/messagemedia", post(messagemedia));
 //!     let app = Router::new().nest("/hooks", hooks).with_state(verifier);
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -117,17 +123,29 @@ pub use payload::{
 pub use status::{DeliveryStatus, DeliveryStatusCode};
 
 #[cfg(feature = "verify")]
+mod key_cache;
+#[cfg(feature = "verify")]
+mod key_source;
+#[cfg(feature = "verify")]
 mod verify;
 #[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
+pub use key_cache::{FETCH_BURST, FETCH_REFILL, MAX_KEY_ID_LEN, MAX_MISSING, MISSING_TTL};
+#[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
+pub use key_source::{FnKeySource, KeySource, KeySourceError, PublishedKey, key_source_fn};
+#[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub use verify::{
-    CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, DigestType, KEY_ID_HEADER, ReceiveError,
-    SIGNATURE_HEADER, UnknownDigest, VerifiedCallback, VerifiedSignature, Verifier, VerifyError,
-    request_line, signed_bytes,
+    CIPHER_TYPE_HEADER, DATE_HEADER, DEFAULT_MAX_AGE, DIGEST_TYPE_HEADER, DigestType,
+    KEY_ID_HEADER, ReceiveError, SIGNATURE_HEADER, UnknownDigest, VerifiedCallback,
+    VerifiedSignature, Verifier, VerifyError, request_line, signed_bytes,
 };
 
 #[cfg(feature = "axum")]
 mod extract;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use extract::{CallbackRejection, VerifiedBody};
 
 /// Callback templates: the rendering engine (shared with the sandbox), a builder of escaped

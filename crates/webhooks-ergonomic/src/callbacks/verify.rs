@@ -16,6 +16,8 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::{Digest, Sha224, Sha256, Sha512};
 
 use super::ids::KeyId;
+use super::key_cache::{KeyCache, MAX_KEY_ID_LEN};
+use super::key_source::KeySource;
 use super::payload::{Callback, ParseError, excerpt};
 
 /// `X-MessageMedia-Signature`: the base64 RSA signature.
@@ -160,6 +162,41 @@ pub struct VerifiedSignature {
 }
 
 /// A callback whose signature verified, typed.
+///
+/// Returned by [`Verifier::verify_and_parse`] and its async twin. With the `axum` feature it
+/// is also an extractor: the handler runs only for callbacks whose signature verified and
+/// whose body is a [`Callback`]. The [`Verifier`] comes from the router's state
+/// (`Verifier: FromRef<S>`); as it reads the body, it must be the handler's last argument. It
+/// verifies against the original URI (what the platform called, before a `Router::nest`
+/// stripped a prefix) and the raw body bytes, fetching unknown keys from the verifier's
+/// [`KeySource`], and otherwise answers with a short plain-text message:
+///
+/// | status | when |
+/// |---|---|
+/// | 401 | the signature was not accepted (missing or bad headers, stale `Date`, unknown key, bad signature) |
+/// | 503 | the key source could not be asked ([`VerifyError::is_temporary`]): the platform retries |
+/// | 400 | the signature verified but the body is not a callback |
+/// | 413 | the body exceeds the route's limit (axum's default is 2 MB; raise it with `DefaultBodyLimit`) |
+///
+/// See `CallbackRejection` for the rejection type.
+///
+#[cfg_attr(feature = "axum", doc = "```no_run")]
+#[cfg_attr(not(feature = "axum"), doc = "```ignore")]
+/// use axum::{Router, http::StatusCode, routing::post};
+/// use webhooks_ergonomic::callbacks::{Callback, VerifiedCallback, Verifier};
+///
+/// async fn messagemedia(VerifiedCallback { callback, signature, .. }: VerifiedCallback) -> StatusCode {
+///     match callback {
+///         Callback::DeliveryReport(report) => println!("{:?}: {:?}", report.message_id, report.status),
+///         other => println!("{other:?} (signed by key {})", signature.key_id),
+///     }
+///     StatusCode::OK
+/// }
+///
+/// # fn app(verifier: Verifier) -> Router {
+/// Router::new().route("/hooks/messagemedia", post(messagemedia)).with_state(verifier)
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct VerifiedCallback {
@@ -192,10 +229,28 @@ pub enum VerifyError {
         /// The header's name (lowercase).
         name: &'static str,
     },
-    /// The key id names no key this verifier holds.
+    /// The key id names no key this verifier holds, nor one its key source has (or the source
+    /// reports the key disabled).
     #[error("unknown signature key id `{key_id}`")]
     UnknownKeyId {
-        /// The key id received (at most 64 characters of it).
+        /// The key id received (trimmed, lowercase, at most 64 characters of it).
+        key_id: String,
+    },
+    /// The key source could not say whether the key exists (a transport error, a 5xx): the
+    /// callback may be genuine, so answer with a 5xx and let the platform retry.
+    #[error("signature key `{key_id}` could not be fetched: {reason}")]
+    KeySourceUnavailable {
+        /// The key id received (trimmed, lowercase).
+        key_id: String,
+        /// Why the source could not answer.
+        reason: String,
+    },
+    /// The key id is new and the key source's fetch budget is spent
+    /// ([`FETCH_BURST`](super::FETCH_BURST), [`FETCH_REFILL`](super::FETCH_REFILL)): the
+    /// callback was not checked, so answer with a 5xx and let the platform retry.
+    #[error("signature key `{key_id}` was not fetched: too many unknown key ids lately")]
+    KeyLookupThrottled {
+        /// The key id received (trimmed, lowercase).
         key_id: String,
     },
     /// The digest is not SHA-224, SHA-256 or SHA-512.
@@ -234,7 +289,7 @@ pub enum VerifyError {
         /// The `Date` received (at most 64 characters of it).
         date: String,
     },
-    /// A public key given to the verifier could not be read.
+    /// A public key given to the verifier, or answered by its key source, could not be read.
     #[error("signature key `{key_id}` is not a usable RSA public key: {reason}")]
     InvalidKey {
         /// The key's id.
@@ -244,11 +299,24 @@ pub enum VerifyError {
     },
 }
 
+impl VerifyError {
+    /// Whether the callback was not judged at all (the key source failed or was throttled),
+    /// as opposed to judged and refused: answer 503 rather than 401, so the platform retries
+    /// a genuine callback instead of a receiver refusing it for good.
+    pub fn is_temporary(&self) -> bool {
+        matches!(
+            self,
+            VerifyError::KeySourceUnavailable { .. } | VerifyError::KeyLookupThrottled { .. }
+        )
+    }
+}
+
 /// Why a callback was not accepted by [`Verifier::verify_and_parse`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReceiveError {
-    /// The signature was not accepted (answer 401).
+    /// The signature was not accepted (answer 401, or 503 when
+    /// [`VerifyError::is_temporary`]).
     #[error(transparent)]
     Verify(#[from] VerifyError),
     /// The signature was good but the body could not be read (answer 400).
@@ -256,14 +324,26 @@ pub enum ReceiveError {
     Parse(#[from] ParseError),
 }
 
+/// How far a callback's `Date` may be from now, either way, by default: the window svix,
+/// Stripe and MessageMedia's own API gateway use. Wider lets a captured callback be replayed
+/// for longer; narrower rejects senders whose clocks drift.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(5 * 60);
+
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// Verifies signed callbacks against the public keys of your signature keys.
 ///
-/// Holds any number of keys by key id, so a new key can be added before it is enabled and the
-/// old one removed after: the callback's `X-MessageMedia-Key-Id` picks the key. Key ids match
-/// ignoring ASCII case and surrounding whitespace. Cloning is cheap (keys are shared), and
-/// `Debug` shows the key ids (public keys are public; there is no secret here).
+/// Keys come two ways, usable together. Given with [`with_key`](Self::with_key), by key id, so
+/// a new key can be added before it is enabled and the old one removed after. Or fetched: with
+/// a [`key_source`](Self::key_source) (the Signature Key API, or a store of your own), a key id
+/// the verifier does not hold is looked up, kept, and used from then on, so a rotation needs
+/// no restart. Fetching goes through [`verify_async`](Self::verify_async) (and the axum
+/// extractor); the synchronous [`verify`](Self::verify) uses the keys already held.
+///
+/// Secure by default: a callback whose `Date` is more than [`DEFAULT_MAX_AGE`] (5 minutes)
+/// from now is rejected before its signature is looked at, so a captured callback cannot be
+/// replayed later. Key ids match ignoring ASCII case and surrounding whitespace. Cloning is
+/// cheap (keys and the fetch cache are shared), and `Debug` shows the key ids, never a key.
 ///
 /// ```
 /// use std::time::Duration;
@@ -273,13 +353,26 @@ type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// let public_key = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDQzpaND+3rrmJiH8MRjo7odCywjYn5Lb+OQI9MBucLiGbyLBCMi3NL0C+L/iD/6oKOp7OOszgvgBxoYrmk3R0TpkeXGrwLQmS3f2XqGOLfewu/v9FeE0XsB+SQirMe5TTQgOJo1yuqhR2tfvBDjV/1rPi7x+F5n0uIezBc3yjxVQIDAQAB";
 /// let verifier = Verifier::new()
 ///     .with_key("7ca628a8-08b0-4e42-aeb8-960b37049c31", public_key)?
-///     .max_age(Duration::from_secs(300));
+///     .max_age(Duration::from_secs(120)); // the default is 5 minutes
 /// assert_eq!(verifier.key_ids().collect::<Vec<_>>(), ["7ca628a8-08b0-4e42-aeb8-960b37049c31"]);
 /// # Ok::<(), webhooks_ergonomic::callbacks::VerifyError>(())
 /// ```
+///
+/// # Fetching keys
+///
+/// With a key source, a key id seen for the first time is fetched once, however many callbacks
+/// carrying it arrive at the same moment. What the source answers is remembered: a key until
+/// [`forget_key`](Self::forget_key); an id it does not have, or a key it reports disabled, for
+/// [`MISSING_TTL`](super::MISSING_TTL) (at most [`MAX_MISSING`](super::MAX_MISSING) ids). Fetches
+/// are budgeted ([`FETCH_BURST`](super::FETCH_BURST) at once, one more every
+/// [`FETCH_REFILL`](super::FETCH_REFILL)), and only callbacks that are fresh and carry a
+/// well-formed signature from an RSA key id of at most [`MAX_KEY_ID_LEN`](super::MAX_KEY_ID_LEN)
+/// bytes get that far: a stream of forged key ids costs the source a handful of calls. A fetch
+/// that fails or is not made is [`VerifyError::is_temporary`] (answer 503), not a rejection.
 #[derive(Clone)]
 pub struct Verifier {
-    keys: Arc<BTreeMap<String, RsaPublicKey>>,
+    keys: Arc<BTreeMap<String, Arc<RsaPublicKey>>>,
+    fetched: Option<Arc<KeyCache>>,
     max_age: Option<Duration>,
     clock: Clock,
 }
@@ -294,18 +387,28 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
             .field("key_ids", &self.keys.keys().collect::<Vec<_>>())
+            .field("key_source", &self.fetched)
             .field("max_age", &self.max_age)
             .finish_non_exhaustive()
     }
 }
 
+/// The headers of a signed callback, read and checked as far as they can be without its key.
+struct Signed<'a> {
+    key_id: String,
+    date: &'a str,
+    digest: DigestType,
+    signature: Vec<u8>,
+}
+
 impl Verifier {
-    /// A verifier with no keys (it rejects everything until keys are added) and no freshness
-    /// window, reading the system clock.
+    /// A verifier with no keys (it rejects everything until keys are added) and a freshness
+    /// window of [`DEFAULT_MAX_AGE`], reading the system clock.
     pub fn new() -> Self {
         Verifier {
             keys: Arc::new(BTreeMap::new()),
-            max_age: None,
+            fetched: None,
+            max_age: Some(DEFAULT_MAX_AGE),
             clock: Arc::new(SystemTime::now),
         }
     }
@@ -326,47 +429,78 @@ impl Verifier {
             key_id: excerpt(key_id),
             reason,
         })?;
-        Arc::make_mut(&mut self.keys).insert(normalize_key_id(key_id), key);
+        Arc::make_mut(&mut self.keys).insert(normalize_key_id(key_id), Arc::new(key));
         Ok(())
     }
 
-    /// Removes the key of `key_id`; whether there was one.
+    /// Removes the key of `key_id`, given or fetched; whether there was one. A given key is
+    /// removed from this verifier (clones keep theirs); a fetched one as
+    /// [`forget_key`](Self::forget_key) does.
     pub fn remove_key(&mut self, key_id: &str) -> bool {
-        Arc::make_mut(&mut self.keys)
+        let given = Arc::make_mut(&mut self.keys)
             .remove(&normalize_key_id(key_id))
-            .is_some()
+            .is_some();
+        self.forget_key(key_id) || given
     }
 
-    /// The ids of the keys held (trimmed, lowercase), in order.
+    /// Drops what was fetched about `key_id`, for this verifier and all its clones: a disabled
+    /// or deleted key stops verifying at once, and the next callback naming it asks the key
+    /// source again (which then answers that it is missing or disabled). Whether a fetched key
+    /// was dropped.
+    pub fn forget_key(&self, key_id: &str) -> bool {
+        self.fetched
+            .as_ref()
+            .is_some_and(|cache| cache.forget(&normalize_key_id(key_id)))
+    }
+
+    /// The ids of the keys given with [`with_key`](Self::with_key) (trimmed, lowercase), in
+    /// order; fetched keys show in `Debug`.
     pub fn key_ids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
     }
 
+    /// Looks up keys this verifier does not hold in `source` (see "Fetching keys" above).
+    /// Replaces any earlier source, and what was fetched from it.
+    pub fn key_source(mut self, source: impl KeySource) -> Self {
+        self.fetched = Some(KeyCache::new(Arc::new(source)));
+        self
+    }
+
     /// Rejects callbacks whose `Date` is more than `max_age` away from now (in either
-    /// direction, to allow for clock skew), before looking at the signature. Five minutes is a
-    /// reasonable window; without one, `Date` is only checked as part of the signed bytes,
-    /// which lets a captured callback be replayed.
+    /// direction, to allow for clock skew), before looking at the signature. The default is
+    /// [`DEFAULT_MAX_AGE`].
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
     }
 
-    /// Replaces the clock the freshness window reads (the system clock by default), for tests.
+    /// Accepts a correctly signed callback whatever its `Date`: a callback captured once can
+    /// then be replayed to you forever. For replaying stored callbacks in tests, or behind
+    /// your own replay protection; [`max_age`](Self::max_age) turns the window back on.
+    pub fn without_replay_protection(mut self) -> Self {
+        self.max_age = None;
+        self
+    }
+
+    /// Replaces the clock (the system clock by default) that the freshness window and the
+    /// key source's bookkeeping read, for tests.
     pub fn clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(now);
         self
     }
 
-    /// Verifies a callback's signature.
+    /// Verifies a callback's signature with the keys this verifier holds (given, or fetched
+    /// earlier): it never asks the key source; use [`verify_async`](Self::verify_async) for
+    /// that.
     ///
     /// `uri` is the request target as received (path and query; behind a router that strips
     /// a prefix, the original URI), `raw_body` the body bytes exactly as received. Checks, in
     /// order: the five headers (`X-MessageMedia-Key-Id`, `X-MessageMedia-Cipher-Type`,
     /// `X-MessageMedia-Digest-Type`, `X-MessageMedia-Signature`, `Date`; names in any case)
-    /// are present once each; the key id is known; the cipher is `RSA`; the digest is
-    /// supported; `Date` is fresh (when [`max_age`](Self::max_age) is set); the signature is
-    /// base64 of the key's length; and finally that it is a valid RSA PKCS#1 v1.5 signature
-    /// over [`signed_bytes`].
+    /// are present once each; the cipher is `RSA`; the digest is supported; `Date` is fresh
+    /// (unless [`without_replay_protection`](Self::without_replay_protection)); the signature
+    /// is base64; the key id is known; the signature is as long as the key's modulus; and
+    /// finally that it is a valid RSA PKCS#1 v1.5 signature over [`signed_bytes`].
     pub fn verify(
         &self,
         method: &Method,
@@ -374,55 +508,35 @@ impl Verifier {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<VerifiedSignature, VerifyError> {
-        let key_id = header(headers, KEY_ID_HEADER)?;
-        let cipher = header(headers, CIPHER_TYPE_HEADER)?;
-        let digest = header(headers, DIGEST_TYPE_HEADER)?;
-        let signature = header(headers, SIGNATURE_HEADER)?;
-        let date = header(headers, DATE_HEADER)?;
-
-        let normalized = normalize_key_id(key_id);
+        let signed = self.read_signed(headers)?;
         let key = self
-            .keys
-            .get(&normalized)
+            .held_key(&signed.key_id)
             .ok_or_else(|| VerifyError::UnknownKeyId {
-                key_id: excerpt(key_id),
+                key_id: excerpt(&signed.key_id),
             })?;
-        if !cipher.trim().eq_ignore_ascii_case("RSA") {
-            return Err(VerifyError::UnsupportedCipher {
-                cipher: excerpt(cipher),
-            });
-        }
-        let digest_type =
-            DigestType::parse(digest).ok_or_else(|| VerifyError::UnsupportedDigest {
-                digest: excerpt(digest),
-            })?;
-        if let Some(max_age) = self.max_age {
-            self.check_freshness(date, max_age)?;
-        }
+        check_signature(signed, &key, method, uri, raw_body)
+    }
 
-        let signature =
-            BASE64
-                .decode(signature.trim())
-                .map_err(|err| VerifyError::MalformedSignature {
-                    reason: format!("not base64: {err}"),
-                })?;
-        if signature.len() != key.size() {
-            return Err(VerifyError::MalformedSignature {
-                reason: format!(
-                    "{} bytes long; the key's signatures are {} bytes",
-                    signature.len(),
-                    key.size()
-                ),
-            });
-        }
-        let line = request_line(method, uri);
-        let (hashed, scheme) = digest_type.digest([line.as_bytes(), date.as_bytes(), raw_body]);
-        key.verify(scheme, &hashed, &signature)
-            .map_err(|_| VerifyError::BadSignature)?;
-        Ok(VerifiedSignature {
-            key_id: KeyId::new(normalized),
-            digest: digest_type,
-        })
+    /// As [`verify`](Self::verify), fetching a key this verifier does not hold from its
+    /// [`key_source`](Self::key_source) (without one, the same as `verify`).
+    pub async fn verify_async(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<VerifiedSignature, VerifyError> {
+        let signed = self.read_signed(headers)?;
+        let key = match (self.keys.get(&signed.key_id), &self.fetched) {
+            (Some(key), _) => key.clone(),
+            (None, Some(cache)) => cache.get(&signed.key_id, (self.clock)()).await?,
+            (None, None) => {
+                return Err(VerifyError::UnknownKeyId {
+                    key_id: excerpt(&signed.key_id),
+                });
+            }
+        };
+        check_signature(signed, &key, method, uri, raw_body)
     }
 
     /// [`verify`](Self::verify)s the callback, then reads it with [`Callback::parse`] (the
@@ -435,13 +549,65 @@ impl Verifier {
         raw_body: &[u8],
     ) -> Result<VerifiedCallback, ReceiveError> {
         let signature = self.verify(method, uri, headers, raw_body)?;
-        let content_type = headers
-            .get(http::header::CONTENT_TYPE)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .unwrap_or_default();
-        let callback = Callback::parse(&content_type, raw_body)?;
-        Ok(VerifiedCallback {
-            callback,
+        parse_verified(signature, headers, raw_body)
+    }
+
+    /// [`verify_async`](Self::verify_async)s the callback, then reads it with
+    /// [`Callback::parse`] (the content type taken from `headers`).
+    pub async fn verify_and_parse_async(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<VerifiedCallback, ReceiveError> {
+        let signature = self.verify_async(method, uri, headers, raw_body).await?;
+        parse_verified(signature, headers, raw_body)
+    }
+
+    fn held_key(&self, key_id: &str) -> Option<Arc<RsaPublicKey>> {
+        self.keys
+            .get(key_id)
+            .cloned()
+            .or_else(|| self.fetched.as_ref()?.cached(key_id))
+    }
+
+    /// Every check that needs no key, so a callback that fails one never reaches the key
+    /// source.
+    fn read_signed<'a>(&self, headers: &'a HeaderMap) -> Result<Signed<'a>, VerifyError> {
+        let key_id = header(headers, KEY_ID_HEADER)?;
+        let cipher = header(headers, CIPHER_TYPE_HEADER)?;
+        let digest = header(headers, DIGEST_TYPE_HEADER)?;
+        let signature = header(headers, SIGNATURE_HEADER)?;
+        let date = header(headers, DATE_HEADER)?;
+
+        if !cipher.trim().eq_ignore_ascii_case("RSA") {
+            return Err(VerifyError::UnsupportedCipher {
+                cipher: excerpt(cipher),
+            });
+        }
+        let digest = DigestType::parse(digest).ok_or_else(|| VerifyError::UnsupportedDigest {
+            digest: excerpt(digest),
+        })?;
+        if let Some(max_age) = self.max_age {
+            self.check_freshness(date, max_age)?;
+        }
+        let signature =
+            BASE64
+                .decode(signature.trim())
+                .map_err(|err| VerifyError::MalformedSignature {
+                    reason: format!("not base64: {err}"),
+                })?;
+        let key_id = normalize_key_id(key_id);
+        if key_id.len() > MAX_KEY_ID_LEN {
+            return Err(VerifyError::UnknownKeyId {
+                key_id: excerpt(&key_id),
+            });
+        }
+        Ok(Signed {
+            key_id,
+            date,
+            digest,
             signature,
         })
     }
@@ -466,6 +632,56 @@ impl Verifier {
     }
 }
 
+/// The last two checks: the signature's length, then the RSA signature itself.
+fn check_signature(
+    signed: Signed<'_>,
+    key: &RsaPublicKey,
+    method: &Method,
+    uri: &Uri,
+    raw_body: &[u8],
+) -> Result<VerifiedSignature, VerifyError> {
+    if signed.signature.len() != key.size() {
+        return Err(VerifyError::MalformedSignature {
+            reason: format!(
+                "{} bytes long; the key's signatures are {} bytes",
+                signed.signature.len(),
+                key.size()
+            ),
+        });
+    }
+    let line = request_line(method, uri);
+    let (hashed, scheme) =
+        signed
+            .digest
+            .digest([line.as_bytes(), signed.date.as_bytes(), raw_body]);
+    key.verify(scheme, &hashed, &signed.signature)
+        .map_err(|_| VerifyError::BadSignature)?;
+    Ok(VerifiedSignature {
+        key_id: KeyId::new(signed.key_id),
+        digest: signed.digest,
+    })
+}
+
+fn parse_verified(
+    signature: VerifiedSignature,
+    headers: &HeaderMap,
+    raw_body: &[u8],
+) -> Result<VerifiedCallback, ReceiveError> {
+    let callback = Callback::parse(&content_type(headers), raw_body)?;
+    Ok(VerifiedCallback {
+        callback,
+        signature,
+    })
+}
+
+/// The request's `Content-Type`, empty when it has none: what [`Callback::parse`] reads.
+pub(super) fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
 /// The one value of header `name`, as text.
 fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, VerifyError> {
     let mut values = headers.get_all(name).iter();
@@ -482,7 +698,7 @@ fn normalize_key_id(key_id: &str) -> String {
     key_id.trim().to_ascii_lowercase()
 }
 
-fn read_public_key(text: &str) -> Result<RsaPublicKey, String> {
+pub(super) fn read_public_key(text: &str) -> Result<RsaPublicKey, String> {
     let text = text.trim();
     if text.starts_with("-----BEGIN RSA PUBLIC KEY-----") {
         return RsaPublicKey::from_pkcs1_pem(text).map_err(|err| err.to_string());
