@@ -60,7 +60,13 @@ pub struct GlobalArgs {
     pub api_secret: Option<Secret>,
     /// How requests authenticate: HMAC signing (SHA-1, as the vendor's SDKs; or SHA-256) or
     /// HTTP Basic.
-    #[arg(long, value_enum, env = "MESSAGEMEDIA_AUTH", ignore_case = true, global = true)]
+    #[arg(
+        long,
+        value_enum,
+        env = "MESSAGEMEDIA_AUTH",
+        ignore_case = true,
+        global = true
+    )]
     pub auth: Option<AuthArg>,
     /// The vendor region to call (default legacy, https://api.messagemedia.com).
     #[arg(long, value_enum, global = true, conflicts_with = "base_url")]
@@ -128,26 +134,34 @@ pub enum RegionArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List, show, create, update and delete webhooks.
-    #[command(subcommand, after_help = "\
+    #[command(
+        subcommand,
+        after_help = "\
 Examples:
   mm-webhooks webhooks list
   mm-webhooks webhooks get 76fa7010-8c1f-4a24-917a-4d62a54e744d --json
   mm-webhooks webhooks create --url https://example.com/hook --event RECEIVED_SMS
   mm-webhooks webhooks update 76fa7010-8c1f-4a24-917a-4d62a54e744d --event DELIVERED_DR
-  mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d --yes")]
+  mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d --yes"
+    )]
     Webhooks(WebhooksCommand),
     /// Lint a callback template, or render it as a callback would carry it.
-    #[command(subcommand, after_help = "\
+    #[command(
+        subcommand,
+        after_help = "\
 Examples:
   mm-webhooks template lint reply.vm --event RECEIVED_SMS
-  mm-webhooks template render reply.vm --event RECEIVED_SMS --field content=Hello")]
+  mm-webhooks template render reply.vm --event RECEIVED_SMS --field content=Hello"
+    )]
     Template(TemplateCommand),
     /// Receive callbacks locally: verify their signature, print each as a typed event, and
     /// optionally forward them to your own app.
     #[command(after_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  mm-webhooks completions bash > ~/.local/share/bash-completion/completions/mm-webhooks\n  mm-webhooks completions zsh > ~/.zfunc/_mm-webhooks\n  mm-webhooks completions fish > ~/.config/fish/completions/mm-webhooks.fish")]
+    #[command(
+        after_help = "Examples:\n  mm-webhooks completions bash > ~/.local/share/bash-completion/completions/mm-webhooks\n  mm-webhooks completions zsh > ~/.zfunc/_mm-webhooks\n  mm-webhooks completions fish > ~/.config/fish/completions/mm-webhooks.fish"
+    )]
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -482,7 +496,11 @@ mod tests {
         assert_eq!(parse_event("delivered-dr"), Ok(Event::DeliveredDr));
         assert_eq!(parse_encoding("form_encoded"), Ok(Encoding::FormEncoded));
         assert_eq!(parse_method(" put "), Ok(CallbackMethod::Put));
-        assert!(parse_event("DELIVERED").unwrap_err().contains("DELIVERED_DR"));
+        assert!(
+            parse_event("DELIVERED")
+                .unwrap_err()
+                .contains("DELIVERED_DR")
+        );
     }
 
     #[test]

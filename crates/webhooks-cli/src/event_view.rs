@@ -34,8 +34,14 @@ pub fn summary(callback: &Callback) -> String {
         Callback::DeliveryReport(report) => {
             add("id", Some(report.delivery_report_id.as_str()));
             add("message", report.message_id.as_ref().map(|id| id.as_str()));
-            add("status", report.status.as_ref().map(|status| status.as_str()));
-            add("code", report.status_code.as_ref().map(|code| code.as_str()));
+            add(
+                "status",
+                report.status.as_ref().map(|status| status.as_str()),
+            );
+            add(
+                "code",
+                report.status_code.as_ref().map(|code| code.as_str()),
+            );
         }
         Callback::InboundSms(sms) => {
             add("reply", Some(sms.reply_id.as_str()));
@@ -153,6 +159,9 @@ mod tests {
         let body = br#"{"reply_id":"r1","source_number":"+61491570156","content":"Hi"}"#;
         let callback = Callback::parse("application/json", body).unwrap();
         assert_eq!(type_name(&callback), "inbound_sms");
-        assert_eq!(summary(&callback), r#"reply="r1" from="+61491570156" content="Hi""#);
+        assert_eq!(
+            summary(&callback),
+            r#"reply="r1" from="+61491570156" content="Hi""#
+        );
     }
 }

@@ -83,7 +83,11 @@ mod tests {
 
     #[test]
     fn a_finding_names_file_line_and_column() {
-        let findings = lint("{\n \"id\": \"$drId\"}", &[Event::ReceivedSms], Encoding::Json);
+        let findings = lint(
+            "{\n \"id\": \"$drId\"}",
+            &[Event::ReceivedSms],
+            Encoding::Json,
+        );
         let lines = describe("t.vm", &findings, Style::stderr());
         assert!(lines[0].starts_with("t.vm:2:9: "), "{lines:?}");
         assert!(lines[0].contains("[RECEIVED_SMS]"), "{lines:?}");

@@ -29,8 +29,7 @@ pub fn read_template(path: &Path) -> Result<String, Failure> {
             "{name} is larger than {MAX_TEMPLATE_BYTES} bytes, more than a request can carry"
         )));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| Failure::Failed(format!("{name} is not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|_| Failure::Failed(format!("{name} is not UTF-8 text")))
 }
 
 #[cfg(test)]
@@ -42,10 +41,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let at = dir.path().join("at.vm");
         std::fs::write(&at, vec![b'a'; MAX_TEMPLATE_BYTES as usize]).unwrap();
-        assert_eq!(read_template(&at).unwrap().len(), MAX_TEMPLATE_BYTES as usize);
+        assert_eq!(
+            read_template(&at).unwrap().len(),
+            MAX_TEMPLATE_BYTES as usize
+        );
         let over = dir.path().join("over.vm");
         std::fs::write(&over, vec![b'a'; MAX_TEMPLATE_BYTES as usize + 1]).unwrap();
-        assert!(read_template(&over).unwrap_err().to_string().contains("larger than"));
+        assert!(
+            read_template(&over)
+                .unwrap_err()
+                .to_string()
+                .contains("larger than")
+        );
     }
 
     #[test]

@@ -9,8 +9,21 @@ use support::{KEY, SECRET, against, bare, run, sandbox};
 async fn help_lists_every_command_with_examples_and_the_exit_codes() {
     let help = run(bare(), &["--help"]).await;
     help.assert_code(0);
-    for text in ["webhooks", "template", "listen", "completions", "Examples:", "Exit codes:", "0  success", "2  usage"] {
-        assert!(help.stdout.contains(text), "{text} missing: {}", help.stdout);
+    for text in [
+        "webhooks",
+        "template",
+        "listen",
+        "completions",
+        "Examples:",
+        "Exit codes:",
+        "0  success",
+        "2  usage",
+    ] {
+        assert!(
+            help.stdout.contains(text),
+            "{text} missing: {}",
+            help.stdout
+        );
     }
 }
 
@@ -103,19 +116,38 @@ async fn the_secret_never_appears_even_at_the_highest_verbosity() {
     let sandbox = sandbox().await;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
     for auth in ["hmac", "hmac-sha256", "basic"] {
-        let ok = run(against(&sandbox), &["-vv", "--auth", auth, "webhooks", "list", "--json"]).await;
+        let ok = run(
+            against(&sandbox),
+            &["-vv", "--auth", auth, "webhooks", "list", "--json"],
+        )
+        .await;
         ok.assert_code(0);
-        assert!(ok.stderr.contains(&sandbox.base_url()), "-v names the target: {ok:?}");
+        assert!(
+            ok.stderr.contains(&sandbox.base_url()),
+            "-v names the target: {ok:?}"
+        );
         assert!(ok.stderr.contains("secret set, not shown"), "{ok:?}");
         let failed = run(
             against(&sandbox),
-            &["-vv", "--auth", auth, "--account", "Sub1", "webhooks", "get", "76fa7010-8c1f-4a24-917a-4d62a54e744d"],
+            &[
+                "-vv",
+                "--auth",
+                auth,
+                "--account",
+                "Sub1",
+                "webhooks",
+                "get",
+                "76fa7010-8c1f-4a24-917a-4d62a54e744d",
+            ],
         )
         .await;
         failed.assert_code(1);
         for output in [&ok.stdout, &ok.stderr, &failed.stdout, &failed.stderr] {
             assert!(!output.contains(SECRET), "{auth}: {output}");
-            assert!(!output.contains(&basic), "{auth}: Basic credentials leaked: {output}");
+            assert!(
+                !output.contains(&basic),
+                "{auth}: Basic credentials leaked: {output}"
+            );
         }
     }
     sandbox.shutdown().await;
@@ -125,7 +157,14 @@ async fn the_secret_never_appears_even_at_the_highest_verbosity() {
 async fn region_and_base_url_together_are_a_usage_error() {
     let run = run(
         bare(),
-        &["--region", "eu", "--base-url", "http://127.0.0.1:9", "webhooks", "list"],
+        &[
+            "--region",
+            "eu",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "webhooks",
+            "list",
+        ],
     )
     .await;
     run.assert_code(2);

@@ -59,7 +59,12 @@ async fn listen(args: &[&str]) -> Listening {
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("{first}"))
         .to_owned();
-    Listening { child, url, stdout, stderr }
+    Listening {
+        child,
+        url,
+        stdout,
+        stderr,
+    }
 }
 
 fn key_flag(sandbox: &SandboxHandle) -> String {
@@ -94,8 +99,18 @@ async fn trigger(sandbox: &SandboxHandle, event: Event, data: serde_json::Value)
 async fn a_signed_callback_from_the_sandbox_prints_as_a_typed_event() {
     let sandbox = signing_sandbox().await;
     let mut listening = listen(&["--public-key", &key_flag(&sandbox)]).await;
-    subscribe(&sandbox, &format!("{}/hooks/mm", listening.url), Event::ReceivedSms).await;
-    trigger(&sandbox, Event::ReceivedSms, serde_json::json!({"content": "Hello there"})).await;
+    subscribe(
+        &sandbox,
+        &format!("{}/hooks/mm", listening.url),
+        Event::ReceivedSms,
+    )
+    .await;
+    trigger(
+        &sandbox,
+        Event::ReceivedSms,
+        serde_json::json!({"content": "Hello there"}),
+    )
+    .await;
 
     let line = listening.line().await;
     let key_id = sandbox.signature_key().unwrap().key_id.to_string();
@@ -115,7 +130,10 @@ async fn json_lines_carry_the_event_and_forwarding_relays_the_apps_status() {
         axum::Router::new().fallback(move |uri: http::Uri, body: bytes::Bytes| {
             let received = Arc::clone(&received);
             async move {
-                received.lock().unwrap().push((uri.to_string(), body.to_vec()));
+                received
+                    .lock()
+                    .unwrap()
+                    .push((uri.to_string(), body.to_vec()));
                 http::StatusCode::ACCEPTED
             }
         })
@@ -124,10 +142,26 @@ async fn json_lines_carry_the_event_and_forwarding_relays_the_apps_status() {
     let app_url = format!("http://{}", app_listener.local_addr().unwrap());
     let app_task = tokio::spawn(async move { axum::serve(app_listener, app).await });
 
-    let mut listening =
-        listen(&["--public-key", &key_flag(&sandbox), "--forward-to", &app_url, "--json"]).await;
-    subscribe(&sandbox, &format!("{}/cb?x=1", listening.url), Event::DeliveredDr).await;
-    trigger(&sandbox, Event::DeliveredDr, serde_json::json!({"metadata": {"order": "42"}})).await;
+    let mut listening = listen(&[
+        "--public-key",
+        &key_flag(&sandbox),
+        "--forward-to",
+        &app_url,
+        "--json",
+    ])
+    .await;
+    subscribe(
+        &sandbox,
+        &format!("{}/cb?x=1", listening.url),
+        Event::DeliveredDr,
+    )
+    .await;
+    trigger(
+        &sandbox,
+        Event::DeliveredDr,
+        serde_json::json!({"metadata": {"order": "42"}}),
+    )
+    .await;
 
     let line: serde_json::Value = serde_json::from_str(&listening.line().await).unwrap();
     assert_eq!(line["type"], "delivery_report");
@@ -136,12 +170,22 @@ async fn json_lines_carry_the_event_and_forwarding_relays_the_apps_status() {
     assert_eq!(line["callback"]["status"], "delivered");
     assert_eq!(line["callback"]["metadata"]["order"], "42");
     assert_eq!(line["forwarded"]["status"], 202);
-    assert_eq!(sandbox.deliveries()[0].status, Some(202), "the app's status is relayed");
+    assert_eq!(
+        sandbox.deliveries()[0].status,
+        Some(202),
+        "the app's status is relayed"
+    );
     let forwarded = received.lock().unwrap().clone();
     assert_eq!(forwarded.len(), 1);
-    assert_eq!(forwarded[0].0, "/cb?x=1", "same path and query, so the app can verify");
+    assert_eq!(
+        forwarded[0].0, "/cb?x=1",
+        "same path and query, so the app can verify"
+    );
     let body: serde_json::Value = serde_json::from_slice(&forwarded[0].1).unwrap();
-    assert_eq!(body["delivery_report_id"], line["callback"]["delivery_report_id"]);
+    assert_eq!(
+        body["delivery_report_id"],
+        line["callback"]["delivery_report_id"]
+    );
     app_task.abort();
     sandbox.shutdown().await;
 }
@@ -179,9 +223,15 @@ async fn a_bad_public_key_is_a_usage_error() {
 async fn ctrl_c_stops_the_receiver_cleanly() {
     let mut listening = listen(&["--skip-verify"]).await;
     let pid = listening.child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
     assert_eq!(listening.error_line().await, "stopped");
-    let exit = tokio::time::timeout(LINE_LIMIT, listening.child.wait()).await.unwrap().unwrap();
+    let exit = tokio::time::timeout(LINE_LIMIT, listening.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(exit.code(), Some(0));
 }

@@ -144,7 +144,14 @@ async fn receive(
         Some(forward) => relay(forward, &method, &uri, &headers, body).await,
         None => (StatusCode::OK.into_response(), None),
     };
-    print_event(&listener, &method, &uri, &callback, key_id.as_deref(), forwarded);
+    print_event(
+        &listener,
+        &method,
+        &uri,
+        &callback,
+        key_id.as_deref(),
+        forwarded,
+    );
     response
 }
 
@@ -159,7 +166,10 @@ fn typed(
     match &listener.verifier {
         Some(verifier) => {
             let verified = verifier.verify_and_parse(method, uri, headers, body)?;
-            Ok((verified.callback, Some(verified.signature.key_id.to_string())))
+            Ok((
+                verified.callback,
+                Some(verified.signature.key_id.to_string()),
+            ))
         }
         None => {
             let content_type = headers
@@ -252,14 +262,15 @@ async fn relay(
         Ok::<_, reqwest::Error>((status, kept))
     };
     match answer.await {
-        Ok((status, kept)) => (
-            (status, kept).into_response(),
-            Some(Ok(status.as_u16())),
-        ),
+        Ok((status, kept)) => ((status, kept).into_response(), Some(Ok(status.as_u16()))),
         Err(err) => {
             let message = err.without_url().to_string();
             (
-                (StatusCode::BAD_GATEWAY, format!("forwarding failed: {message}")).into_response(),
+                (
+                    StatusCode::BAD_GATEWAY,
+                    format!("forwarding failed: {message}"),
+                )
+                    .into_response(),
                 Some(Err(message)),
             )
         }

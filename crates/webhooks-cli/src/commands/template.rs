@@ -78,7 +78,11 @@ fn lint_source(source: &str, events: &[Event], encoding: Encoding) -> Vec<Findin
 }
 
 /// Sample data for the event, with the fields given.
-fn event_data(account: &str, event: Event, fields: &Map<String, Value>) -> Result<EventData, Failure> {
+fn event_data(
+    account: &str,
+    event: Event,
+    fields: &Map<String, Value>,
+) -> Result<EventData, Failure> {
     EventData::from_fields(account, event, fields)
         .map_err(|err| Failure::Failed(format!("invalid --field {err}")))
 }
@@ -90,7 +94,9 @@ pub fn parse_fields(fields: &[String]) -> Result<Map<String, Value>, Failure> {
         let (name, value) = match field.split_once('=') {
             Some((name, json)) if name.ends_with(':') => {
                 let value = serde_json::from_str(json).map_err(|err| {
-                    Failure::Usage(format!("--field {field}: the value after := is not JSON: {err}"))
+                    Failure::Usage(format!(
+                        "--field {field}: the value after := is not JSON: {err}"
+                    ))
                 })?;
                 (&name[..name.len() - 1], value)
             }
@@ -102,7 +108,9 @@ pub fn parse_fields(fields: &[String]) -> Result<Map<String, Value>, Failure> {
             }
         };
         if name.is_empty() {
-            return Err(Failure::Usage(format!("--field {field}: the name is empty")));
+            return Err(Failure::Usage(format!(
+                "--field {field}: the name is empty"
+            )));
         }
         map.insert(name.to_owned(), value);
     }

@@ -74,7 +74,12 @@ async fn get(client: &Client, args: GetArgs) -> Outcome {
 }
 
 async fn create(client: &Client, args: CreateArgs) -> Outcome {
-    let template = args.template.template.as_deref().map(read_template).transpose()?;
+    let template = args
+        .template
+        .template
+        .as_deref()
+        .map(read_template)
+        .transpose()?;
     let request = api::create_request(client, &args, template);
     report_findings(&args.template.template, &api::create_findings(&request));
     let webhook = api::create(request).await?;
@@ -83,7 +88,12 @@ async fn create(client: &Client, args: CreateArgs) -> Outcome {
 }
 
 async fn update(client: &Client, args: UpdateArgs) -> Outcome {
-    let template = args.template.template.as_deref().map(read_template).transpose()?;
+    let template = args
+        .template
+        .template
+        .as_deref()
+        .map(read_template)
+        .transpose()?;
     let request = api::update_request(client, &args, template);
     report_findings(&args.template.template, &api::update_findings(&request));
     let webhook = api::update(request).await?;
@@ -152,7 +162,11 @@ impl Progress {
 
     fn count(&mut self) {
         self.count += 1;
-        if self.shown && self.last.is_none_or(|last| last.elapsed() >= PROGRESS_INTERVAL) {
+        if self.shown
+            && self
+                .last
+                .is_none_or(|last| last.elapsed() >= PROGRESS_INTERVAL)
+        {
             self.last = Some(Instant::now());
             self.drawn = true;
             eprint!("\rfetched {} webhooks", self.count);
