@@ -68,7 +68,7 @@ pub struct GlobalArgs {
         global = true
     )]
     pub auth: Option<AuthArg>,
-    /// The vendor region to call (default legacy, https://api.messagemedia.com).
+    /// The vendor region to call (default legacy: api.messagemedia.com).
     #[arg(long, value_enum, global = true, conflicts_with = "base_url")]
     pub region: Option<RegionArg>,
     /// Any base URL instead of a region, e.g. a local webhooks-sandbox (also
@@ -122,11 +122,11 @@ pub enum AuthArg {
 /// `--region`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RegionArg {
-    /// https://api.messagemedia.com
+    /// api.messagemedia.com
     Legacy,
-    /// https://eu.app.api.sinch.com
+    /// eu.app.api.sinch.com
     Eu,
-    /// https://au.app.api.sinch.com
+    /// au.app.api.sinch.com
     Apac,
 }
 

@@ -165,6 +165,15 @@ async fn json_lines_carry_the_event_and_forwarding_relays_the_apps_status() {
 
     let line: serde_json::Value = serde_json::from_str(&listening.line().await).unwrap();
     assert_eq!(line["type"], "delivery_report");
+    let received_at = line["received_at"].as_str().unwrap();
+    let fraction = received_at
+        .split('.')
+        .nth(1)
+        .map_or(0, |f| f.trim_end_matches('Z').len());
+    assert!(
+        received_at.ends_with('Z') && fraction <= 3,
+        "milliseconds: {received_at}"
+    );
     assert_eq!(line["verified"], true);
     assert_eq!(line["path"], "/cb?x=1");
     assert_eq!(line["callback"]["status"], "delivered");

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::rejection::BytesRejection;
@@ -194,7 +194,10 @@ fn print_event(
     key_id: Option<&str>,
     forwarded: Option<Result<u16, String>>,
 ) {
-    let received_at = event_view::timestamp(time::OffsetDateTime::from(SystemTime::now()));
+    let now = time::OffsetDateTime::now_utc();
+    // Milliseconds, the precision the platform renders its own timestamps with.
+    let received_at =
+        event_view::timestamp(now.replace_millisecond(now.millisecond()).unwrap_or(now));
     if listener.json {
         let mut value = serde_json::json!({
             "received_at": received_at,
