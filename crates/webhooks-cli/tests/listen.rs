@@ -244,3 +244,45 @@ async fn ctrl_c_stops_the_receiver_cleanly() {
         .unwrap();
     assert_eq!(exit.code(), Some(0));
 }
+
+#[tokio::test]
+async fn an_unreachable_app_makes_the_forward_answer_502() {
+    let sandbox = signing_sandbox().await;
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut listening = listen(&[
+        "--public-key",
+        &key_flag(&sandbox),
+        "--forward-to",
+        &app_url,
+    ])
+    .await;
+    subscribe(
+        &sandbox,
+        &format!("{}/hooks", listening.url),
+        Event::OptOutSms,
+    )
+    .await;
+    trigger(&sandbox, Event::OptOutSms, serde_json::json!({})).await;
+
+    let line = listening.line().await;
+    assert!(line.contains(" opt_out "), "{line}");
+    assert!(line.contains("-> forward failed: "), "{line}");
+    assert_eq!(sandbox.deliveries()[0].status, Some(502));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413() {
+    let mut listening = listen(&["--skip-verify"]).await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/hooks", listening.url))
+        .body(vec![b'a'; 2 * 1024 * 1024 + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    let line = listening.error_line().await;
+    assert!(line.starts_with("rejected POST /hooks: "), "{line}");
+}
