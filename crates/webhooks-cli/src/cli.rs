@@ -1,0 +1,522 @@
+//! The command tree: every flag, its help, and the examples `--help` shows.
+//!
+//! `sandbox`, `trigger` and `keys` are not here yet: they wait for the sandbox's own client and
+//! the library's signature keys, and slot in as further variants of [`Command`].
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use webhooks_ergonomic::{CallbackMethod, Encoding, Event, WebhookId};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the API or the library rejected the request (validation, 4xx, 5xx, transport), a
+     template has findings (`template lint`, or `--strict`), or a lookup found nothing
+  2  usage: an unknown flag or a bad value, missing credentials, or a `delete` without
+     `--yes` when stdin is not a terminal
+
+Credentials come from MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET (or --api-key and
+--api-secret; prefer the environment: flags show in the process list). The secret is never
+printed, not even with -v.";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  export MESSAGEMEDIA_API_KEY=... MESSAGEMEDIA_API_SECRET=...
+  mm-webhooks webhooks list
+  mm-webhooks --region eu webhooks list --all --jsonl
+  mm-webhooks --base-url http://127.0.0.1:8080 webhooks create --url https://example.com/hook --event RECEIVED_SMS
+  mm-webhooks template lint reply.vm --event RECEIVED_SMS
+  mm-webhooks listen --port 8787 --public-key KEY_ID=BASE64_DER
+  mm-webhooks completions bash > /etc/bash_completion.d/mm-webhooks";
+
+/// mm-webhooks: operate MessageMedia (Sinch Engage) webhooks from a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "mm-webhooks", version, after_help = format!("{TOP_EXAMPLES}\n\n{EXIT_CODES}"))]
+pub struct Cli {
+    /// Where to connect and as whom.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Credentials and target, accepted before or after the subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The API key.
+    #[arg(long, env = "MESSAGEMEDIA_API_KEY", global = true)]
+    pub api_key: Option<String>,
+    /// The API secret (never printed).
+    #[arg(
+        long,
+        env = "MESSAGEMEDIA_API_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub api_secret: Option<Secret>,
+    /// How requests authenticate: HMAC signing (SHA-1, as the vendor's SDKs; or SHA-256) or
+    /// HTTP Basic.
+    #[arg(
+        long,
+        value_enum,
+        env = "MESSAGEMEDIA_AUTH",
+        ignore_case = true,
+        global = true
+    )]
+    pub auth: Option<AuthArg>,
+    /// The vendor region to call (default legacy: api.messagemedia.com).
+    #[arg(long, value_enum, global = true, conflicts_with = "base_url")]
+    pub region: Option<RegionArg>,
+    /// Any base URL instead of a region, e.g. a local webhooks-sandbox (also
+    /// MESSAGEMEDIA_BASE_URL, used when neither --region nor --base-url is given).
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+    /// Act for this sub-account (`Account` header).
+    #[arg(long, env = "MESSAGEMEDIA_ACCOUNT", global = true)]
+    pub account: Option<String>,
+    /// Say more on stderr: -v the target and each operation, -vv HTTP details. Secrets never.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// A secret from a flag or the environment: `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that signs with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// `--auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// HMAC-SHA1 request signing (the default; what the vendor's SDKs send).
+    Hmac,
+    /// HMAC-SHA256 request signing.
+    HmacSha256,
+    /// HTTP Basic.
+    Basic,
+}
+
+/// `--region`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    /// api.messagemedia.com
+    Legacy,
+    /// eu.app.api.sinch.com
+    Eu,
+    /// au.app.api.sinch.com
+    Apac,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, show, create, update and delete webhooks.
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  mm-webhooks webhooks list
+  mm-webhooks webhooks get 76fa7010-8c1f-4a24-917a-4d62a54e744d --json
+  mm-webhooks webhooks create --url https://example.com/hook --event RECEIVED_SMS
+  mm-webhooks webhooks update 76fa7010-8c1f-4a24-917a-4d62a54e744d --event DELIVERED_DR
+  mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d --yes"
+    )]
+    Webhooks(WebhooksCommand),
+    /// Lint a callback template, or render it as a callback would carry it.
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  mm-webhooks template lint reply.vm --event RECEIVED_SMS
+  mm-webhooks template render reply.vm --event RECEIVED_SMS --field content=Hello"
+    )]
+    Template(TemplateCommand),
+    /// Receive callbacks locally: verify their signature, print each as a typed event, and
+    /// optionally forward them to your own app.
+    #[command(after_help = LISTEN_EXAMPLES)]
+    Listen(ListenArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  mm-webhooks completions bash > ~/.local/share/bash-completion/completions/mm-webhooks\n  mm-webhooks completions zsh > ~/.zfunc/_mm-webhooks\n  mm-webhooks completions fish > ~/.config/fish/completions/mm-webhooks.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `--json` / `--jsonl`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// One JSON document (an array for `list`; an object otherwise), with stable field names.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// One JSON object per line, written as results arrive.
+    #[arg(long)]
+    pub jsonl: bool,
+}
+
+/// `mm-webhooks webhooks ...`.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// List webhooks: one page, or every page with --all.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks webhooks list
+  mm-webhooks webhooks list --page 2 --page-size 20
+  mm-webhooks webhooks list --all --jsonl | jq -r .url
+
+The table and --json print once every page has arrived; --jsonl prints each webhook as it
+arrives. With --all, progress goes to stderr when stderr is a terminal.")]
+    List(ListArgs),
+    /// Show one webhook by id.
+    #[command(after_help = "\
+The API has no get-by-id operation: this lists pages (100 webhooks each) until it finds the
+id, and exits 1 when no page has it.
+
+Examples:
+  mm-webhooks webhooks get 76fa7010-8c1f-4a24-917a-4d62a54e744d
+  mm-webhooks webhooks get 76fa7010-8c1f-4a24-917a-4d62a54e744d --json")]
+    Get(GetArgs),
+    /// Create a webhook.
+    #[command(after_help = "\
+The library's client-side validation runs first: nothing is sent when a value breaks the
+API's rules. A --template is linted against the events and encoding; findings are printed
+(FILE:LINE:COLUMN) and, with --strict, reject the request.
+
+Examples:
+  mm-webhooks webhooks create --url https://example.com/hook --event RECEIVED_SMS,DELIVERED_DR
+  mm-webhooks webhooks create --url https://example.com/hook --event RECEIVED_SMS \\
+      --method PUT --encoding FORM_ENCODED --header X-Key=abc --retries 3 --retry-delay 30 \\
+      --read-timeout 10000 --template reply.vm --strict")]
+    Create(CreateArgs),
+    /// Update a webhook: only the fields given change.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks webhooks update 76fa7010-8c1f-4a24-917a-4d62a54e744d --url https://example.com/new
+  mm-webhooks webhooks update 76fa7010-8c1f-4a24-917a-4d62a54e744d --event DELIVERED_DR --template dr.vm
+  mm-webhooks webhooks update 76fa7010-8c1f-4a24-917a-4d62a54e744d --clear-headers
+
+read_timeout, retries and retry_delay cannot be updated (the API takes them on create only).
+Without --event and --encoding a template is linted for what holds for every event.")]
+    Update(UpdateArgs),
+    /// Delete a webhook.
+    #[command(after_help = "\
+On a terminal, asks for confirmation unless --yes. When stdin is not a terminal (a script, a
+pipe, CI) it refuses to delete without --yes and exits 2, so a script never deletes by
+accident.
+
+Examples:
+  mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d
+  mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d --yes")]
+    Delete(DeleteArgs),
+}
+
+/// `webhooks list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Every page, until a short or empty one.
+    #[arg(long, conflicts_with = "page")]
+    pub all: bool,
+    /// The page, from 0.
+    #[arg(long, default_value_t = 0)]
+    pub page: u32,
+    /// Webhooks per page, 1 to 100 (ignored with --all, which reads pages of 100).
+    #[arg(long, default_value_t = 100)]
+    pub page_size: u32,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `webhooks get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The webhook's id (a UUID).
+    pub id: WebhookId,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The template flags of create and update.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The Velocity template of the callback body, read from FILE (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Template findings are errors: print them and send nothing.
+    #[arg(long, requires = "template")]
+    pub strict: bool,
+}
+
+/// `webhooks create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The http or https URL the platform calls.
+    #[arg(long)]
+    pub url: String,
+    /// The events to subscribe to (repeat, or separate with commas).
+    #[arg(long = "event", required = true, value_delimiter = ',', value_parser = parse_event)]
+    pub events: Vec<Event>,
+    /// The method the platform calls the URL with.
+    #[arg(long, default_value = "POST", value_parser = parse_method)]
+    pub method: CallbackMethod,
+    /// How callback bodies are encoded: JSON, FORM_ENCODED or XML.
+    #[arg(long, default_value = "JSON", value_parser = parse_encoding)]
+    pub encoding: Encoding,
+    /// A header for every callback, NAME=VALUE (repeat for more; not Content-Type).
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// How long the platform waits for your answer, in ms (1 to 60000).
+    #[arg(long)]
+    pub read_timeout: Option<u32>,
+    /// How many times the platform retries a failed callback (0 to 5).
+    #[arg(long)]
+    pub retries: Option<u32>,
+    /// Seconds between retries (5 to 60).
+    #[arg(long)]
+    pub retry_delay: Option<u32>,
+    /// The template.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `webhooks update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The webhook's id (a UUID).
+    pub id: WebhookId,
+    /// A new URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// New events, replacing the old ones (repeat, or separate with commas).
+    #[arg(long = "event", value_delimiter = ',', value_parser = parse_event)]
+    pub events: Vec<Event>,
+    /// A new callback method.
+    #[arg(long, value_parser = parse_method)]
+    pub method: Option<CallbackMethod>,
+    /// A new encoding.
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<Encoding>,
+    /// New headers, NAME=VALUE, replacing all the old ones (repeat for more).
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// Remove every custom header.
+    #[arg(long, conflicts_with = "headers")]
+    pub clear_headers: bool,
+    /// The template.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `webhooks delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The webhook's id (a UUID).
+    pub id: WebhookId,
+    /// Delete without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `mm-webhooks template ...`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Check a template for the events it is subscribed to; exits 1 when anything is found.
+    #[command(after_help = "\
+Each finding prints as FILE:LINE:COLUMN: KIND: MESSAGE. Syntax, unknown and unavailable
+variables, unescaped values and bodies invalid for the encoding are found by the same lint
+`webhooks create` runs.
+
+Examples:
+  mm-webhooks template lint reply.vm --event RECEIVED_SMS
+  mm-webhooks template lint dr.vm --event DELIVERED_DR,FAILED_DR --encoding FORM_ENCODED
+  mm-webhooks template lint dr.vm --event DELIVERED_DR --json")]
+    Lint(LintArgs),
+    /// Render a template with sample event data: the body exactly as a callback carries it.
+    #[command(after_help = "\
+Data is sample data for the event (fresh ids, timestamps of now), replaced by each --field:
+NAME=VALUE sets a text value, NAME:=JSON a JSON one (objects, arrays, numbers, null). Fields
+are named as in the default payloads: message_id, delivery_report_id, reply_id,
+notification_id, source_number, destination_number, content, original_text, status,
+status_code, metadata, attachments, date_received, submitted_date, vendor_id, format,
+retry_count, billing_units, account_id. Without FILE, the default template of the event and
+encoding is rendered. The body goes to stdout as is (no newline added).
+
+Examples:
+  mm-webhooks template render reply.vm --event RECEIVED_SMS --field content='Yes please'
+  mm-webhooks template render --event DELIVERED_DR --encoding FORM_ENCODED
+  mm-webhooks template render dr.vm --event FAILED_DR --field status_code=330 --field 'metadata:={\"order\":\"42\"}'")]
+    Render(RenderArgs),
+}
+
+/// `template lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The template file (`-` for stdin).
+    pub file: PathBuf,
+    /// The events the webhook subscribes to (repeat, or separate with commas).
+    #[arg(long = "event", required = true, value_delimiter = ',', value_parser = parse_event)]
+    pub events: Vec<Event>,
+    /// The webhook's encoding.
+    #[arg(long, default_value = "JSON", value_parser = parse_encoding)]
+    pub encoding: Encoding,
+    /// Print the findings as one JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `template render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The template file (`-` for stdin); without it, the default template.
+    pub file: Option<PathBuf>,
+    /// The event to render for.
+    #[arg(long, value_parser = parse_event)]
+    pub event: Event,
+    /// The webhook's encoding (chooses the default template).
+    #[arg(long, default_value = "JSON", value_parser = parse_encoding)]
+    pub encoding: Encoding,
+    /// Event data, NAME=VALUE (text) or NAME:=JSON (repeat for more).
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+}
+
+const LISTEN_EXAMPLES: &str = "\
+Every request is verified with the public keys given (X-MessageMedia-Key-Id picks one);
+a request that fails gets 401 and a line on stderr. A verified one is printed as a typed
+event (one line, or one JSON object per line with --json) and answered 200, or forwarded to
+--forward-to (the received path and query appended, headers and raw body unchanged, so your
+app can verify the same signature) and answered with your app's status and body.
+Bodies over 2 MiB get 413. Ctrl-C stops it, letting open requests finish.
+
+Examples:
+  mm-webhooks listen --port 8787 --public-key 7ca628a8-08b0-4e42-aeb8-960b37049c31=MIIBIjAN...
+  mm-webhooks listen --port 8787 --public-key ID=KEY --forward-to http://127.0.0.1:3000 --json
+  mm-webhooks listen --port 8787 --skip-verify";
+
+/// `listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// The port to listen on (0 picks a free one; the address is printed on stderr).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// The address to bind (the default takes connections from this machine only).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Forward each verified callback to this base URL and relay your app's answer.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+    /// A signature key, KEY_ID=PUBLIC_KEY (base64 DER as the Signature Key API returns it, or
+    /// PEM); repeat for several.
+    #[arg(long = "public-key", value_name = "KEY_ID=BASE64", value_parser = parse_header, required_unless_present = "skip_verify")]
+    pub public_keys: Vec<(String, String)>,
+    /// Accept unsigned callbacks (for accounts without signed callbacks): nothing is verified.
+    #[arg(long, conflicts_with = "public_keys")]
+    pub skip_verify: bool,
+    /// Reject callbacks whose Date is further than this many seconds from now.
+    #[arg(long, default_value_t = 300)]
+    pub max_age: u64,
+    /// Print each callback as one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Event names in any case, `-` or `_`.
+fn parse_event(value: &str) -> Result<Event, String> {
+    normalize(value).parse().map_err(|err| format!("{err}"))
+}
+
+fn parse_method(value: &str) -> Result<CallbackMethod, String> {
+    normalize(value).parse().map_err(|err| format!("{err}"))
+}
+
+fn parse_encoding(value: &str) -> Result<Encoding, String> {
+    normalize(value).parse().map_err(|err| format!("{err}"))
+}
+
+fn normalize(value: &str) -> String {
+    value.trim().to_ascii_uppercase().replace('-', "_")
+}
+
+/// `NAME=VALUE`, split at the first `=`.
+fn parse_header(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err("expected NAME=VALUE".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn names_are_read_in_any_case_and_with_hyphens() {
+        assert_eq!(parse_event("delivered-dr"), Ok(Event::DeliveredDr));
+        assert_eq!(parse_encoding("form_encoded"), Ok(Encoding::FormEncoded));
+        assert_eq!(parse_method(" put "), Ok(CallbackMethod::Put));
+        assert!(
+            parse_event("DELIVERED")
+                .unwrap_err()
+                .contains("DELIVERED_DR")
+        );
+    }
+
+    #[test]
+    fn name_value_pairs_split_at_the_first_equals_sign() {
+        assert_eq!(
+            parse_header("X-Key=a=b"),
+            Ok(("X-Key".to_owned(), "a=b".to_owned()))
+        );
+        assert!(parse_header("=x").is_err());
+        assert!(parse_header("novalue").is_err());
+    }
+
+    #[test]
+    fn a_secret_never_shows_in_debug() {
+        let secret: Secret = "hunter2".parse().unwrap();
+        assert!(!format!("{secret:?}").contains("hunter2"));
+        assert_eq!(secret.expose(), "hunter2");
+    }
+}

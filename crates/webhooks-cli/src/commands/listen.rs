@@ -1,0 +1,281 @@
+//! `mm-webhooks listen`: a local receiver that verifies signed callbacks, prints each as a
+//! typed event, and optionally forwards it to the user's own app.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode, Uri};
+use webhooks_ergonomic::callbacks::{Callback, ReceiveError, Verifier};
+
+use crate::cli::ListenArgs;
+use crate::event_view;
+use crate::failure::{Failure, Outcome};
+use crate::output::{self, Style};
+
+/// The largest callback accepted (413 beyond): MMS media arrives base64 in the body, and 2 MiB
+/// is axum's default, which the library's docs tell receivers to start from.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// How long the user's app may take to answer a forwarded callback: the platform's own
+/// default read timeout, so the local loop fails where the platform would.
+pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The most of the app's answer relayed back (the platform reads only the status).
+pub const FORWARD_ANSWER_LIMIT: usize = 64 * 1024;
+
+/// Headers that describe one hop, not the callback: never forwarded.
+const HOP_HEADERS: [&str; 6] = [
+    "host",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "keep-alive",
+    "upgrade",
+];
+
+struct Listener {
+    verifier: Option<Verifier>,
+    forward: Option<Forward>,
+    json: bool,
+}
+
+struct Forward {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// Runs the receiver until Ctrl-C.
+pub async fn run(args: ListenArgs) -> Outcome {
+    let verifier = if args.skip_verify {
+        None
+    } else {
+        Some(verifier(&args)?)
+    };
+    let forward = args.forward_to.as_deref().map(forward).transpose()?;
+    let state = Arc::new(Listener {
+        verifier,
+        forward,
+        json: args.json,
+    });
+    let app = Router::new()
+        .fallback(receive)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state);
+    let address = SocketAddr::new(args.host, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| Failure::Failed(format!("cannot listen on {address}: {err}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|err| Failure::Failed(format!("cannot read the bound address: {err}")))?;
+    eprintln!("listening on http://{bound} (Ctrl-C to stop)");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|err| Failure::Failed(format!("the receiver failed: {err}")))?;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// The library's verifier, holding the `--public-key`s.
+fn verifier(args: &ListenArgs) -> Result<Verifier, Failure> {
+    let mut verifier = Verifier::new().max_age(Duration::from_secs(args.max_age));
+    for (key_id, public_key) in &args.public_keys {
+        verifier
+            .add_key(key_id, public_key)
+            .map_err(|err| Failure::Usage(format!("--public-key: {err}")))?;
+    }
+    Ok(verifier)
+}
+
+fn forward(base: &str) -> Result<Forward, Failure> {
+    match reqwest::Url::parse(base) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+        _ => {
+            return Err(Failure::Usage(format!(
+                "--forward-to {base}: not an http or https URL"
+            )));
+        }
+    }
+    let http = reqwest::Client::builder()
+        .timeout(FORWARD_TIMEOUT)
+        .build()
+        .map_err(|err| Failure::Failed(format!("cannot build the forwarding client: {err}")))?;
+    Ok(Forward {
+        base: base.trim_end_matches('/').to_owned(),
+        http,
+    })
+}
+
+async fn receive(
+    State(listener): State<Arc<Listener>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            reject(&method, &uri, &rejection.body_text());
+            return rejection.into_response();
+        }
+    };
+    let (callback, key_id) = match typed(&listener, &method, &uri, &headers, &body) {
+        Ok(typed) => typed,
+        Err(err) => {
+            let status = match err {
+                ReceiveError::Verify(_) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            reject(&method, &uri, &err.to_string());
+            return (status, err.to_string()).into_response();
+        }
+    };
+    let (response, forwarded) = match &listener.forward {
+        Some(forward) => relay(forward, &method, &uri, &headers, body).await,
+        None => (StatusCode::OK.into_response(), None),
+    };
+    print_event(
+        &listener,
+        &method,
+        &uri,
+        &callback,
+        key_id.as_deref(),
+        forwarded,
+    );
+    response
+}
+
+/// Verifies (unless `--skip-verify`) and parses; returns the event and the signing key id.
+fn typed(
+    listener: &Listener,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Callback, Option<String>), ReceiveError> {
+    match &listener.verifier {
+        Some(verifier) => {
+            let verified = verifier.verify_and_parse(method, uri, headers, body)?;
+            Ok((
+                verified.callback,
+                Some(verified.signature.key_id.to_string()),
+            ))
+        }
+        None => {
+            let content_type = headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            Ok((Callback::parse(content_type, body)?, None))
+        }
+    }
+}
+
+fn reject(method: &Method, uri: &Uri, reason: &str) {
+    let style = Style::stderr();
+    eprintln!("{} {method} {uri}: {reason}", style.red("rejected"));
+}
+
+fn print_event(
+    listener: &Listener,
+    method: &Method,
+    uri: &Uri,
+    callback: &Callback,
+    key_id: Option<&str>,
+    forwarded: Option<Result<u16, String>>,
+) {
+    let now = time::OffsetDateTime::now_utc();
+    // Milliseconds, the precision the platform renders its own timestamps with.
+    let received_at =
+        event_view::timestamp(now.replace_millisecond(now.millisecond()).unwrap_or(now));
+    if listener.json {
+        let mut value = serde_json::json!({
+            "received_at": received_at,
+            "method": method.as_str(),
+            "path": uri.to_string(),
+            "verified": key_id.is_some(),
+            "key_id": key_id,
+            "type": event_view::type_name(callback),
+            "callback": event_view::fields(callback),
+        });
+        if let Some(forwarded) = &forwarded {
+            value["forwarded"] = match forwarded {
+                Ok(status) => serde_json::json!({ "status": status }),
+                Err(error) => serde_json::json!({ "error": error }),
+            };
+        }
+        output::print_json(&value);
+        return;
+    }
+    let style = Style::stdout();
+    let signed = key_id.map_or_else(|| " (unverified)".to_owned(), |id| format!(" (key {id})"));
+    let forwarded = match forwarded {
+        Some(Ok(status)) => format!(" -> {status}"),
+        Some(Err(error)) => format!(" -> {}", style.red(&format!("forward failed: {error}"))),
+        None => String::new(),
+    };
+    output::print_line(&format!(
+        "{received_at} {} {}{signed}{forwarded}",
+        style.green(event_view::type_name(callback)),
+        event_view::summary(callback)
+    ));
+}
+
+/// Sends the callback on to the user's app: the same method, headers and raw body, at the
+/// same path and query (so the app can verify the same signature). Answers with the app's
+/// status and body, or 502.
+async fn relay(
+    forward: &Forward,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> (Response, Option<Result<u16, String>>) {
+    let path = uri.path_and_query().map_or("/", |path| path.as_str());
+    let mut request = forward
+        .http
+        .request(method.clone(), format!("{}{path}", forward.base))
+        .body(body);
+    for (name, value) in headers {
+        if !HOP_HEADERS.contains(&name.as_str()) {
+            request = request.header(name, value);
+        }
+    }
+    let answer = async {
+        let mut response = request.send().await?;
+        let status = response.status();
+        let mut kept = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            let room = FORWARD_ANSWER_LIMIT - kept.len();
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if kept.len() == FORWARD_ANSWER_LIMIT {
+                break;
+            }
+        }
+        Ok::<_, reqwest::Error>((status, kept))
+    };
+    match answer.await {
+        Ok((status, kept)) => ((status, kept).into_response(), Some(Ok(status.as_u16()))),
+        Err(err) => {
+            let message = err.without_url().to_string();
+            (
+                (
+                    StatusCode::BAD_GATEWAY,
+                    format!("forwarding failed: {message}"),
+                )
+                    .into_response(),
+                Some(Err(message)),
+            )
+        }
+    }
+}

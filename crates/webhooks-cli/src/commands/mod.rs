@@ -1,0 +1,32 @@
+//! One module per command; [`run`] dispatches.
+
+mod listen;
+mod template;
+mod webhooks;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::failure::Outcome;
+use crate::target;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Outcome {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Webhooks(command) => {
+            if global.verbose > 0 {
+                eprintln!("{}", target::describe(&global));
+            }
+            let client = target::connect(&global)?;
+            webhooks::run(&client, command).await
+        }
+        Command::Template(command) => template::run(command, global.account.as_deref()),
+        Command::Listen(args) => listen::run(args).await,
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "mm-webhooks", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! How results are printed: a table for people, JSON for scripts, colour only on a terminal.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+use webhooks_ergonomic::Webhook;
+
+use crate::cli::OutputArgs;
+
+/// The chosen output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An aligned table.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl From<OutputArgs> for Format {
+    fn from(args: OutputArgs) -> Self {
+        match (args.json, args.jsonl) {
+            (true, _) => Format::Json,
+            (_, true) => Format::JsonLines,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// Whether to colour: only on a terminal, and never when `NO_COLOR` is set to anything
+/// non-empty (<https://no-color.org>).
+pub fn colour_wanted(is_terminal: bool, no_color: Option<&str>) -> bool {
+    is_terminal && no_color.is_none_or(str::is_empty)
+}
+
+/// ANSI styling for one stream, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    colour: bool,
+}
+
+impl Style {
+    /// The style for stdout.
+    pub fn stdout() -> Style {
+        Style::for_terminal(std::io::stdout().is_terminal())
+    }
+
+    /// The style for stderr.
+    pub fn stderr() -> Style {
+        Style::for_terminal(std::io::stderr().is_terminal())
+    }
+
+    fn for_terminal(is_terminal: bool) -> Style {
+        let no_color = std::env::var("NO_COLOR").ok();
+        Style {
+            colour: colour_wanted(is_terminal, no_color.as_deref()),
+        }
+    }
+
+    /// Whether this style writes colour.
+    pub fn is_coloured(self) -> bool {
+        self.colour
+    }
+
+    /// Bold text.
+    pub fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    /// Red text.
+    pub fn red(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    /// Yellow text.
+    pub fn yellow(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    /// Green text.
+    pub fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// A webhook as `--json` and `--jsonl` print it: every field always present (`null` when
+/// unset), names as the API spells them, so scripts can rely on them.
+#[derive(Debug, Serialize)]
+pub struct WebhookJson<'a> {
+    id: String,
+    url: &'a str,
+    method: String,
+    encoding: String,
+    events: Vec<String>,
+    headers: &'a BTreeMap<String, String>,
+    template: Option<&'a str>,
+    read_timeout: Option<u32>,
+    retries: u32,
+    retry_delay: Option<u32>,
+}
+
+impl<'a> From<&'a Webhook> for WebhookJson<'a> {
+    fn from(webhook: &'a Webhook) -> Self {
+        WebhookJson {
+            id: webhook.id.to_string(),
+            url: &webhook.url,
+            method: webhook.method.to_string(),
+            encoding: webhook.encoding.to_string(),
+            events: webhook.events.iter().map(ToString::to_string).collect(),
+            headers: &webhook.headers,
+            template: webhook.template.as_deref(),
+            read_timeout: webhook.read_timeout,
+            retries: webhook.retries,
+            retry_delay: webhook.retry_delay,
+        }
+    }
+}
+
+/// Writes `value` as JSON and a newline, ignoring a closed stdout (`| head` is fine).
+pub fn print_json(value: &impl Serialize) {
+    let mut out = std::io::stdout().lock();
+    if serde_json::to_writer(&mut out, value).is_ok() {
+        let _ = writeln!(out);
+        let _ = out.flush();
+    }
+}
+
+/// Prints webhooks in `format` (for `JsonLines`, each one on its line).
+pub fn print_webhooks(webhooks: &[Webhook], format: Format) {
+    match format {
+        Format::Table => print_line(&webhook_table(webhooks, Style::stdout())),
+        Format::Json => print_json(&webhooks.iter().map(WebhookJson::from).collect::<Vec<_>>()),
+        Format::JsonLines => webhooks
+            .iter()
+            .for_each(|webhook| print_json(&WebhookJson::from(webhook))),
+    }
+}
+
+/// Prints one webhook: a one-row table, or one JSON object.
+pub fn print_webhook(webhook: &Webhook, format: Format) {
+    match format {
+        Format::Table => print_webhooks(std::slice::from_ref(webhook), format),
+        Format::Json | Format::JsonLines => print_json(&WebhookJson::from(webhook)),
+    }
+}
+
+/// Writes text (which ends without a newline) and a newline, ignoring a closed stdout.
+pub fn print_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+const COLUMNS: [&str; 6] = ["ID", "URL", "METHOD", "ENCODING", "EVENTS", "RETRIES"];
+
+/// The aligned table of webhooks, header first; no trailing newline.
+pub fn webhook_table(webhooks: &[Webhook], style: Style) -> String {
+    let rows: Vec<[String; 6]> = webhooks
+        .iter()
+        .map(|webhook| {
+            [
+                webhook.id.to_string(),
+                webhook.url.clone(),
+                webhook.method.to_string(),
+                webhook.encoding.to_string(),
+                webhook
+                    .events
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                webhook.retries.to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = COLUMNS.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut text = String::new();
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if index + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        text
+    };
+    let mut table = style.bold(&line(COLUMNS));
+    for row in &rows {
+        table.push('\n');
+        table.push_str(&line(row.each_ref().map(String::as_str)));
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(colour_wanted(true, None));
+        assert!(colour_wanted(true, Some("")), "an empty NO_COLOR is unset");
+        assert!(!colour_wanted(true, Some("1")));
+        assert!(!colour_wanted(false, None));
+    }
+
+    #[test]
+    fn a_plain_style_adds_no_escape_codes() {
+        let plain = Style { colour: false };
+        assert_eq!(plain.bold("ID"), "ID");
+        assert_eq!(Style { colour: true }.red("x"), "\x1b[31mx\x1b[0m");
+    }
+
+    #[test]
+    fn an_empty_table_is_its_header() {
+        let table = webhook_table(&[], Style { colour: false });
+        assert_eq!(table, "ID  URL  METHOD  ENCODING  EVENTS  RETRIES");
+    }
+}
