@@ -122,7 +122,7 @@ impl<'a> Lint<'a> {
         match node.get("$ref").and_then(Value::as_str) {
             Some(reference) => match reference.strip_prefix('#') {
                 Some(pointer) => match self.doc.pointer(pointer) {
-                    Some(target) => (target, Some(Pointer::root().join_all(pointer))),
+                    Some(target) => (target, Some(Pointer::parse(pointer))),
                     None => (node, None),
                 },
                 None => (node, None),
@@ -392,18 +392,6 @@ fn has_text(node: &Value, field: &str) -> bool {
     node.get(field)
         .and_then(Value::as_str)
         .is_some_and(|text| !text.trim().is_empty())
-}
-
-impl Pointer {
-    /// The pointer for an already-escaped JSON pointer string such as `/components/schemas/X`.
-    fn join_all(self, escaped: &str) -> Pointer {
-        escaped
-            .split('/')
-            .filter(|segment| !segment.is_empty())
-            .fold(self, |pointer, segment| {
-                pointer.join(&segment.replace("~1", "/").replace("~0", "~"))
-            })
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! - `cargo xtask lint`: the rules the generator needs and our own documentation rules.
 //! - `cargo xtask diff OLD NEW`: what changed between two versions of the spec, breaking or not.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -41,12 +41,19 @@ enum Command {
         /// The spec to read (default: openapi/webhooks.yaml).
         spec: Option<PathBuf>,
     },
-    /// Report what changed between two versions of the spec, and which changes break users.
+    /// Report what changed between two versions of the contract, operation by operation, and
+    /// which changes break clients. Exit 0: nothing breaking; 1: breaking; 2: the tool failed.
     Diff {
-        /// The older spec.
-        old: PathBuf,
-        /// The newer spec.
-        new: PathBuf,
+        /// The older spec (omit with --base).
+        old: Option<PathBuf>,
+        /// The newer spec (default: openapi/webhooks.yaml).
+        new: Option<PathBuf>,
+        /// Compare with the contract as of this git revision (`git show REV:openapi/webhooks.yaml`).
+        #[arg(long, value_name = "GIT_REF")]
+        base: Option<String>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
     },
 }
 
@@ -70,13 +77,42 @@ fn main() -> ExitCode {
                 lint::check(&s).map(|()| println!("{}: lint clean", s.display_path()))
             })
         }
-        Command::Diff { old, new } => diff::run(&old, &new),
+        Command::Diff {
+            old,
+            new,
+            base,
+            format,
+        } => run_diff(&root, old, new, base, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{err}");
-            ExitCode::FAILURE
+            ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// `diff OLD NEW`, `diff --base REF [NEW]`: with a base, the only path given is the newer spec.
+fn run_diff(
+    root: &Path,
+    old: Option<PathBuf>,
+    new: Option<PathBuf>,
+    base: Option<String>,
+    format: diff::Format,
+) -> Result<(), xtask::Error> {
+    let contract = root.join(xtask::SPEC_PATH);
+    let (old, new) = match (base, old, new) {
+        (Some(rev), new, None) => (
+            diff::spec_at_revision(root, &rev)?,
+            Spec::load(&new.unwrap_or(contract))?,
+        ),
+        (None, Some(old), new) => (Spec::load(&old)?, Spec::load(&new.unwrap_or(contract))?),
+        _ => {
+            return Err(xtask::Error::Usage(
+                "give OLD [NEW], or --base GIT_REF [NEW]".to_owned(),
+            ));
+        }
+    };
+    diff::run(&old, &new, format)
 }
