@@ -205,12 +205,7 @@ struct Operation<'a> {
     security: BTreeSet<String>,
 }
 
-fn operations<'a>(
-    old: &'a Value,
-    new: &'a Value,
-    schemas: &mut SchemaDiff<'a>,
-    out: &mut Changes,
-) {
+fn operations<'a>(old: &'a Value, new: &'a Value, schemas: &mut SchemaDiff<'a>, out: &mut Changes) {
     let (old_ops, new_ops) = (operation_map(old), operation_map(new));
     for (key, before) in &old_ops {
         let at = Pointer::root().join("paths").join(&key.1).join(&key.0);
@@ -341,8 +336,12 @@ fn request_body<'a>(
     out: &mut Changes,
 ) {
     let at = at.join("requestBody");
-    let before = old_op.get("requestBody").map(|b| resolve(schemas.old_doc, b).0);
-    let after = new_op.get("requestBody").map(|b| resolve(schemas.new_doc, b).0);
+    let before = old_op
+        .get("requestBody")
+        .map(|b| resolve(schemas.old_doc, b).0);
+    let after = new_op
+        .get("requestBody")
+        .map(|b| resolve(schemas.new_doc, b).0);
     match (before, after) {
         (None, None) => {}
         (Some(_), None) => out.push(
@@ -474,13 +473,11 @@ fn content<'a>(
 }
 
 /// Component schemas: removed or added ones, and changes in those no operation reaches.
-fn components<'a>(
-    old: &'a Value,
-    new: &'a Value,
-    schemas: &mut SchemaDiff<'a>,
-    out: &mut Changes,
-) {
-    let list = |doc: &'a Value| doc.pointer("/components/schemas").and_then(Value::as_object);
+fn components<'a>(old: &'a Value, new: &'a Value, schemas: &mut SchemaDiff<'a>, out: &mut Changes) {
+    let list = |doc: &'a Value| {
+        doc.pointer("/components/schemas")
+            .and_then(Value::as_object)
+    };
     let (before, after) = (list(old).unwrap_or(&EMPTY), list(new).unwrap_or(&EMPTY));
     let base = Pointer::root().join("components").join("schemas");
     for (name, old_schema) in before {
@@ -504,12 +501,7 @@ fn components<'a>(
         }
     }
     for name in after.keys().filter(|name| !before.contains_key(*name)) {
-        out.push(
-            false,
-            base.join(name),
-            format!("schema `{name}` added"),
-            "",
-        );
+        out.push(false, base.join(name), format!("schema `{name}` added"), "");
     }
 }
 

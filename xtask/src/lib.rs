@@ -1,9 +1,11 @@
 //! The workspace's maintainer tooling as a library, so its behaviour is tested like any other code.
 
+pub mod bundle;
 pub mod diff;
 pub mod generate;
 pub mod lint;
 pub mod spec;
+pub mod upstream;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -71,6 +73,15 @@ pub enum Error {
     Breaking(usize),
     /// `git` could not produce the requested revision of the contract.
     Git(String),
+    /// `upstream`: a document could not be bundled or the ledger could not be read.
+    Upstream(String),
+    /// `upstream`: differences the ledger does not record, or entries that match nothing.
+    UpstreamDrift {
+        /// Differences not in the ledger.
+        new: usize,
+        /// Ledger entries matching no difference.
+        stale: usize,
+    },
     /// The command line does not make sense.
     Usage(String),
     /// Reading or writing a file failed.
@@ -92,6 +103,12 @@ impl fmt::Display for Error {
             Error::Breaking(count) => write!(f, "{count} breaking change(s) between the two specs"),
             Error::Git(msg) => write!(f, "{msg}"),
             Error::Usage(msg) => write!(f, "usage: {msg}"),
+            Error::Upstream(msg) => write!(f, "upstream: {msg}"),
+            Error::UpstreamDrift { new, stale } => write!(
+                f,
+                "{new} new difference(s) from the vendor spec and {stale} stale ledger entr(ies): update the contract or record each in {}",
+                upstream::LEDGER_PATH
+            ),
             Error::Io(path, err) => write!(f, "{}: {err}", path.display()),
         }
     }
@@ -102,12 +119,16 @@ impl Error {
     /// drift, breaking changes, new upstream differences), 2 when it could not do its job.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Lint(_) | Error::Drift { .. } | Error::Breaking(_) => 1,
+            Error::Lint(_)
+            | Error::Drift { .. }
+            | Error::Breaking(_)
+            | Error::UpstreamDrift { .. } => 1,
             Error::Spec(_)
             | Error::Generator(_)
             | Error::Unparsable(_)
             | Error::Git(_)
             | Error::Usage(_)
+            | Error::Upstream(_)
             | Error::Io(..) => 2,
         }
     }

@@ -3,14 +3,15 @@
 //! - `cargo xtask generate`: lint the spec, then regenerate `crates/webhooks-client/src/generated.rs`.
 //! - `cargo xtask generate --check`: fail with a unified diff when that file is not what the spec produces.
 //! - `cargo xtask lint`: the rules the generator needs and our own documentation rules.
-//! - `cargo xtask diff OLD NEW`: what changed between two versions of the spec, breaking or not.
+//! - `cargo xtask diff OLD NEW | --base REF`: what changed between two versions of the contract, breaking or not.
+//! - `cargo xtask upstream VENDOR_ROOT`: how the contract differs from the vendor's spec, beyond the recorded deviations.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use xtask::{diff, generate, lint, spec::Spec};
+use xtask::{diff, generate, lint, spec::Spec, upstream};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,6 +56,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = diff::Format::Text)]
         format: diff::Format,
     },
+    /// Compare the contract with the vendor's spec (OpenAPI 3.0-3.2, many files), operation by
+    /// operation. Exit 0: every difference recorded in openapi/upstream-deviations.yaml;
+    /// 1: new differences or stale entries; 2: the tool failed.
+    Upstream {
+        /// The vendor spec's root document.
+        vendor: PathBuf,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -83,6 +94,7 @@ fn main() -> ExitCode {
             base,
             format,
         } => run_diff(&root, old, new, base, format),
+        Command::Upstream { vendor, format } => upstream::run(&root, &vendor, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,5 +64,9 @@ fn the_same_binary_reads_the_checkout_it_runs_in() {
     assert!(check_a.status.success(), "{}", text(&check_a));
     let check_b = xtask(b.path(), &["generate", "--check"]);
     assert_eq!(check_b.status.code(), Some(1), "{}", text(&check_b));
-    assert!(text(&check_b).contains("OnlyInCheckoutB"), "{}", text(&check_b));
+    assert!(
+        text(&check_b).contains("OnlyInCheckoutB"),
+        "{}",
+        text(&check_b)
+    );
 }

@@ -305,7 +305,10 @@ impl<'a> SchemaDiff<'a> {
         dir: Direction,
         out: &mut Changes,
     ) {
-        let (before, after) = (old.get("additionalProperties"), new.get("additionalProperties"));
+        let (before, after) = (
+            old.get("additionalProperties"),
+            new.get("additionalProperties"),
+        );
         let at = at.join("additionalProperties");
         match (open_kind(before), open_kind(after)) {
             (Open::Schema, Open::Schema) => {
