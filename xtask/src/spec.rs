@@ -110,6 +110,13 @@ impl Pointer {
 }
 
 impl Pointer {
+    /// The pointer to this node's parent, `None` at the root.
+    pub fn parent(&self) -> Option<Pointer> {
+        self.0
+            .rsplit_once('/')
+            .map(|(parent, _)| Pointer(parent.to_owned()))
+    }
+
     /// The pointer for an escaped JSON pointer string such as `/components/schemas/X`.
     pub fn parse(escaped: &str) -> Pointer {
         escaped
