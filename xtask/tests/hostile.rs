@@ -23,7 +23,9 @@ fn documented(mut schema: Value, example: Value) -> Value {
 }
 
 /// (name, edit, the pointer of the finding)
-fn cases() -> Vec<(&'static str, Box<dyn Fn(&mut Value)>, &'static str)> {
+type Case = (&'static str, Box<dyn Fn(&mut Value)>, &'static str);
+
+fn cases() -> Vec<Case> {
     vec![
         (
             "date-time",
