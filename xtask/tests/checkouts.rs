@@ -70,3 +70,48 @@ fn the_same_binary_reads_the_checkout_it_runs_in() {
         text(&check_b)
     );
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn diff_base_compares_with_the_contract_at_a_revision_and_exits_by_what_it_finds() {
+    let real = std::fs::read_to_string(workspace_root().join(SPEC_PATH)).unwrap();
+    let repo = checkout(&real);
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "contract"]);
+
+    let same = xtask(repo.path(), &["diff", "--base", "HEAD"]);
+    assert!(same.status.success(), "{}", text(&same));
+    assert!(text(&same).contains("no API changes"), "{}", text(&same));
+
+    // The list operation's page is no longer a 200 but a 206: a client expecting 200 breaks.
+    let moved = real.replacen("        '200':\n", "        '206':\n", 1);
+    assert_ne!(moved, real, "the contract has a quoted 200 response");
+    std::fs::write(repo.path().join(SPEC_PATH), moved).unwrap();
+    let broken = xtask(repo.path(), &["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(broken.status.code(), Some(1), "{}", text(&broken));
+    let report: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
+    let changes = report["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["breaking"] == true
+            && c["location"].as_str().unwrap().ends_with("/responses/200")),
+        "{report:#}"
+    );
+
+    let missing = xtask(repo.path(), &["diff", "--base", "no-such-revision"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(
+        text(&missing).contains("no-such-revision"),
+        "{}",
+        text(&missing)
+    );
+}
