@@ -1,8 +1,13 @@
 //! `cargo xtask lint`: what the generator needs from the spec, and what we need of its docs.
 //!
 //! Two families of rules, each finding printed with its location (a JSON pointer into the spec):
-//! - **generator**: OpenAPI 3.0.x; an `operationId` on every operation; one success type and one
-//!   error type per operation; JSON request and response bodies only.
+//! - **generator**: OpenAPI 3.0.x; a unique `operationId` on every operation; one success type and
+//!   one error type per operation; JSON request and response bodies only; and no construct whose
+//!   generated code would not compile or would need a dependency `webhooks-client` lacks:
+//!   `format: date-time`/`date` (chrono), `pattern` (regress), external, dangling or path-level
+//!   `$ref`s, cookie and `deepObject` parameters, 3.1 type arrays. Lint runs before generation,
+//!   so these are refused with their place instead of surfacing as a panic inside typify or a
+//!   compile error in the generated crate.
 //! - **docs**: every operation has a summary and a description; every schema, property and
 //!   parameter is described and carries an example (the generated crate's docs are read on
 //!   docs.rs, and the examples feed contract tests).
@@ -98,6 +103,8 @@ pub fn findings(doc: &Value) -> Vec<Finding> {
     lint.operations();
     lint.schemas();
     lint.component_parameters();
+    lint.operation_ids();
+    lint.constructs(doc, &Pointer::root(), "");
     lint.found.sort();
     lint.found.dedup();
     lint.found
@@ -122,7 +129,7 @@ impl<'a> Lint<'a> {
         match node.get("$ref").and_then(Value::as_str) {
             Some(reference) => match reference.strip_prefix('#') {
                 Some(pointer) => match self.doc.pointer(pointer) {
-                    Some(target) => (target, Some(Pointer::root().join_all(pointer))),
+                    Some(target) => (target, Some(Pointer::parse(pointer))),
                     None => (node, None),
                 },
                 None => (node, None),
@@ -394,15 +401,117 @@ fn has_text(node: &Value, field: &str) -> bool {
         .is_some_and(|text| !text.trim().is_empty())
 }
 
-impl Pointer {
-    /// The pointer for an already-escaped JSON pointer string such as `/components/schemas/X`.
-    fn join_all(self, escaped: &str) -> Pointer {
-        escaped
-            .split('/')
-            .filter(|segment| !segment.is_empty())
-            .fold(self, |pointer, segment| {
-                pointer.join(&segment.replace("~1", "/").replace("~0", "~"))
-            })
+/// Formats typify maps to types from crates `webhooks-client` does not depend on.
+const FORMATS_NEEDING_CHRONO: [&str; 2] = ["date-time", "date"];
+
+/// Keys whose values are data (examples, defaults, enum values), not schema: never linted.
+const DATA_KEYS: [&str; 6] = [
+    "example",
+    "examples",
+    "default",
+    "enum",
+    "const",
+    "description",
+];
+
+impl<'a> Lint<'a> {
+    fn operation_ids(&mut self) {
+        let mut seen: std::collections::BTreeMap<&str, Pointer> = std::collections::BTreeMap::new();
+        let Some(paths) = self.doc.get("paths").and_then(Value::as_object) else {
+            return;
+        };
+        for (path, item) in paths {
+            for method in METHODS {
+                let Some(id) = item
+                    .get(method)
+                    .and_then(|op| op.get("operationId"))
+                    .and_then(Value::as_str)
+                else {
+                    continue;
+                };
+                let at = Pointer::root()
+                    .join("paths")
+                    .join(path)
+                    .join(method)
+                    .join("operationId");
+                match seen.get(id) {
+                    Some(first) => {
+                        let message = format!(
+                            "operationId `{id}` is also used at {first}; the generator needs one method name per operation"
+                        );
+                        self.report(Family::Generator, at, message);
+                    }
+                    None => {
+                        seen.insert(id, at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Walks the whole document for constructs the generator cannot turn into compiling code.
+    fn constructs(&mut self, node: &'a Value, at: &Pointer, parent_key: &str) {
+        match node {
+            Value::Object(map) => {
+                if parent_key == "parameters" {
+                    self.parameter_style(node, at);
+                }
+                for (key, value) in map {
+                    if DATA_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
+                        continue;
+                    }
+                    let child = at.join(key);
+                    match (key.as_str(), value) {
+                        ("$ref", Value::String(reference)) => self.reference(reference, &child, at),
+                        ("format", Value::String(format)) if FORMATS_NEEDING_CHRONO.contains(&format.as_str()) => {
+                            self.report(Family::Generator, child, format!("`format: {format}` generates chrono types, and webhooks-client does not depend on chrono: use a plain `type: string` and say the format in the description (the ergonomic layer parses it)"));
+                        }
+                        ("pattern", Value::String(_)) => self.report(Family::Generator, child, "`pattern` generates a regress-checked newtype, and webhooks-client does not depend on regress: describe the rule and enforce it in the ergonomic layer's validation"),
+                        ("type", Value::Array(_)) => self.report(Family::Generator, child, "a `type` array is OpenAPI 3.1; in a 3.0 document use one type and `nullable: true`"),
+                        _ => {
+                            // `components.parameters` is a map whose values are parameters.
+                            let is_map_of_parameters = parent_key == "parameters" && !map.contains_key("in");
+                            let key = if is_map_of_parameters { parent_key } else { key };
+                            self.constructs(value, &child, key)
+                        }
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    self.constructs(item, &at.join(&index.to_string()), parent_key);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reference(&mut self, reference: &str, at: &Pointer, owner: &Pointer) {
+        let is_path_item = owner
+            .parent()
+            .is_some_and(|p| p == Pointer::root().join("paths"));
+        if is_path_item {
+            self.report(Family::Generator, at.clone(), "a `$ref` as a whole path item is not supported by the generator: write the operations under the path");
+            return;
+        }
+        match reference.strip_prefix('#') {
+            None => self.report(Family::Generator, at.clone(), format!("external `$ref` `{reference}`: the contract is one self-contained file; copy the definition under `components`")),
+            Some(pointer) if self.doc.pointer(pointer).is_none() => self.report(Family::Generator, at.clone(), format!("dangling `$ref` `{reference}`: nothing in the document is at that pointer")),
+            Some(_) => {}
+        }
+    }
+
+    fn parameter_style(&mut self, param: &Value, at: &Pointer) {
+        if param.get("in").and_then(Value::as_str) == Some("cookie") {
+            self.report(
+                Family::Generator,
+                at.join("in"),
+                "cookie parameters are not supported by the generator (and the API takes none)",
+            );
+        }
+        if param.get("style").and_then(Value::as_str) == Some("deepObject") {
+            self.report(Family::Generator, at.join("style"), "`style: deepObject` is not supported by the generator: flatten the object into separate query parameters");
+        }
     }
 }
 

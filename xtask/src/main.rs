@@ -3,14 +3,15 @@
 //! - `cargo xtask generate`: lint the spec, then regenerate `crates/webhooks-client/src/generated.rs`.
 //! - `cargo xtask generate --check`: fail with a unified diff when that file is not what the spec produces.
 //! - `cargo xtask lint`: the rules the generator needs and our own documentation rules.
-//! - `cargo xtask diff OLD NEW`: what changed between two versions of the spec, breaking or not.
+//! - `cargo xtask diff OLD NEW | --base REF`: what changed between two versions of the contract, breaking or not.
+//! - `cargo xtask upstream VENDOR_ROOT`: how the contract differs from the vendor's spec, beyond the recorded deviations.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use xtask::{diff, generate, lint, spec::Spec};
+use xtask::{diff, generate, lint, spec::Spec, upstream};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,12 +42,29 @@ enum Command {
         /// The spec to read (default: openapi/webhooks.yaml).
         spec: Option<PathBuf>,
     },
-    /// Report what changed between two versions of the spec, and which changes break users.
+    /// Report what changed between two versions of the contract, operation by operation, and
+    /// which changes break clients. Exit 0: nothing breaking; 1: breaking; 2: the tool failed.
     Diff {
-        /// The older spec.
-        old: PathBuf,
-        /// The newer spec.
-        new: PathBuf,
+        /// The older spec (omit with --base).
+        old: Option<PathBuf>,
+        /// The newer spec (default: openapi/webhooks.yaml).
+        new: Option<PathBuf>,
+        /// Compare with the contract as of this git revision (`git show REV:openapi/webhooks.yaml`).
+        #[arg(long, value_name = "GIT_REF")]
+        base: Option<String>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
+    },
+    /// Compare the contract with the vendor's spec (OpenAPI 3.0-3.2, many files), operation by
+    /// operation. Exit 0: every difference recorded in openapi/upstream-deviations.yaml;
+    /// 1: new differences or stale entries; 2: the tool failed.
+    Upstream {
+        /// The vendor spec's root document.
+        vendor: PathBuf,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
     },
 }
 
@@ -70,13 +88,43 @@ fn main() -> ExitCode {
                 lint::check(&s).map(|()| println!("{}: lint clean", s.display_path()))
             })
         }
-        Command::Diff { old, new } => diff::run(&old, &new),
+        Command::Diff {
+            old,
+            new,
+            base,
+            format,
+        } => run_diff(&root, old, new, base, format),
+        Command::Upstream { vendor, format } => upstream::run(&root, &vendor, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{err}");
-            ExitCode::FAILURE
+            ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// `diff OLD NEW`, `diff --base REF [NEW]`: with a base, the only path given is the newer spec.
+fn run_diff(
+    root: &Path,
+    old: Option<PathBuf>,
+    new: Option<PathBuf>,
+    base: Option<String>,
+    format: diff::Format,
+) -> Result<(), xtask::Error> {
+    let contract = root.join(xtask::SPEC_PATH);
+    let (old, new) = match (base, old, new) {
+        (Some(rev), new, None) => (
+            diff::spec_at_revision(root, &rev)?,
+            Spec::load(&new.unwrap_or(contract))?,
+        ),
+        (None, Some(old), new) => (Spec::load(&old)?, Spec::load(&new.unwrap_or(contract))?),
+        _ => {
+            return Err(xtask::Error::Usage(
+                "give OLD [NEW], or --base GIT_REF [NEW]".to_owned(),
+            ));
+        }
+    };
+    diff::run(&old, &new, format)
 }

@@ -109,6 +109,25 @@ impl Pointer {
     }
 }
 
+impl Pointer {
+    /// The pointer to this node's parent, `None` at the root.
+    pub fn parent(&self) -> Option<Pointer> {
+        self.0
+            .rsplit_once('/')
+            .map(|(parent, _)| Pointer(parent.to_owned()))
+    }
+
+    /// The pointer for an escaped JSON pointer string such as `/components/schemas/X`.
+    pub fn parse(escaped: &str) -> Pointer {
+        escaped
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .fold(Pointer::root(), |pointer, segment| {
+                pointer.join(&segment.replace("~1", "/").replace("~0", "~"))
+            })
+    }
+}
+
 impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{}", self.0)
