@@ -42,6 +42,7 @@
 mod api;
 pub mod auth;
 mod authenticated;
+pub mod client;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;

@@ -31,7 +31,7 @@ pub struct DeliveryLog {
 }
 
 /// Whether an attempt got its 2xx.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -55,7 +55,63 @@ pub struct DeliveryFilter {
     pub since: Option<OffsetDateTime>,
 }
 
+impl Outcome {
+    /// Its name in `GET /sandbox/v1/deliveries?outcome=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 impl DeliveryFilter {
+    /// Only attempts to this webhook.
+    pub fn webhook_id(mut self, id: Uuid) -> Self {
+        self.webhook_id = Some(id);
+        self
+    }
+
+    /// Only attempts of this event.
+    pub fn event(mut self, event: Event) -> Self {
+        self.event = Some(event);
+        self
+    }
+
+    /// Only attempts with this outcome.
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+
+    /// Only attempts that started at or after `since`.
+    pub fn since(mut self, since: OffsetDateTime) -> Self {
+        self.since = Some(since);
+        self
+    }
+
+    /// The query string pairs that ask `GET /sandbox/v1/deliveries` for this filter.
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(id) = self.webhook_id {
+            pairs.push(("webhook_id", id.to_string()));
+        }
+        if let Some(event) = self
+            .event
+            .and_then(|e| serde_json::to_value(e).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+        {
+            pairs.push(("event", event));
+        }
+        if let Some(outcome) = self.outcome {
+            pairs.push(("outcome", outcome.as_str().to_owned()));
+        }
+        if let Some(since) = self.since.and_then(|s| s.format(&Rfc3339).ok()) {
+            pairs.push(("since", since));
+        }
+        pairs
+    }
+
     fn matches(&self, attempt: &DeliveryAttempt) -> bool {
         let outcome = if attempt.error.is_none() {
             Outcome::Delivered
