@@ -41,8 +41,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 async fn measure(store: &Store, size: usize) -> [Duration; 4] {
     let mut stored = Vec::with_capacity(size);
     for chunk in (0..size).collect::<Vec<_>>().chunks(10_000) {
-        let batch: Vec<_> =
-            chunk.iter().map(|n| webhook(format!("https://example.com/{size}/{n}"))).collect();
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|n| webhook(format!("https://example.com/{size}/{n}")))
+            .collect();
         stored.extend(batch.iter().map(|w| w.id));
         store.create_many("bench", batch).await.expect("prefill");
     }
@@ -85,7 +87,9 @@ async fn run(state: bool) -> [f64; 4] {
     for size in SIZES {
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary dir");
         let store = if state {
-            Store::open(&dir.path().join("state.db"), 100).await.expect("a store")
+            Store::open(&dir.path().join("state.db"), 100)
+                .await
+                .expect("a store")
         } else {
             Store::in_memory(100)
         };
@@ -109,7 +113,11 @@ fn main() {
         .build()
         .expect("a runtime");
     for state in [true, false] {
-        let mode = if state { "state on (SQLite, synchronous=FULL)" } else { "in memory" };
+        let mode = if state {
+            "state on (SQLite, synchronous=FULL)"
+        } else {
+            "in memory"
+        };
         let mut ratios: Vec<[f64; 4]> = Vec::new();
         for number in 1..=RUNS {
             println!("{mode}, run {number}, load average {}", load_average());

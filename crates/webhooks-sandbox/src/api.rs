@@ -52,7 +52,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/webhooks/messages/{id}", patch(update).delete(delete))
         .route("/sandbox/v1/events", post(simulate))
         .route("/sandbox/v1/deliveries", get(deliveries))
-        .route("/sandbox/v1/faults", post(inject_fault).delete(clear_faults))
+        .route(
+            "/sandbox/v1/faults",
+            post(inject_fault).delete(clear_faults),
+        )
         .route("/sandbox/v1/signature-key", get(signature_key))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Resource not found") })
         .method_not_allowed_fallback(|| async {
@@ -197,9 +200,8 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> 
 
 /// A query string as names and values; the last of a repeated name wins.
 fn query_pairs(query: &str, message: &str) -> Result<HashMap<String, String>, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
-        invalid_with(message, vec!["/: the query string is malformed".to_owned()])
-    })?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|_| invalid_with(message, vec!["/: the query string is malformed".to_owned()]))?;
     Ok(pairs.into_iter().collect())
 }
 
@@ -318,10 +320,10 @@ async fn deliveries(State(app): State<Arc<App>>, uri: Uri, request: Authenticate
         }
     };
     let skip = (page as usize).saturating_mul(page_size as usize);
-    let attempts = app
-        .store
-        .deliveries()
-        .query(&request.account, &filter, skip, page_size as usize);
+    let attempts =
+        app.store
+            .deliveries()
+            .query(&request.account, &filter, skip, page_size as usize);
     Ok(respond(StatusCode::OK, attempts))
 }
 
@@ -374,9 +376,8 @@ async fn signature_key(State(app): State<Arc<App>>) -> Handled {
 
 /// Arms a fault for the caller's account (the `account` field, if any, is replaced by it).
 async fn inject_fault(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
-    let mut fault: Fault = serde_json::from_slice(&request.body).map_err(|err| {
-        invalid_with("Invalid fault", vec![format!("/: not a fault: {err}")])
-    })?;
+    let mut fault: Fault = serde_json::from_slice(&request.body)
+        .map_err(|err| invalid_with("Invalid fault", vec![format!("/: not a fault: {err}")]))?;
     let problems = fault.problems();
     if !problems.is_empty() {
         return Err(invalid_with("Invalid fault", problems));

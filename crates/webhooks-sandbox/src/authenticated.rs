@@ -27,7 +27,11 @@ impl FromRequest<Arc<App>> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let (method, uri, headers) = (req.method().clone(), req.uri().clone(), req.headers().clone());
+        let (method, uri, headers) = (
+            req.method().clone(),
+            req.uri().clone(),
+            req.headers().clone(),
+        );
         let body = Bytes::from_request(req, app).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")

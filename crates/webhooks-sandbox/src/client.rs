@@ -106,7 +106,9 @@ impl SandboxClient {
 
     /// Simulates `event`; the sandbox answers once the deliveries have started.
     pub async fn trigger(&self, event: &SimulatedEvent) -> Result<Triggered, CallError> {
-        let request = self.request(reqwest::Method::POST, "/sandbox/v1/events").json(event);
+        let request = self
+            .request(reqwest::Method::POST, "/sandbox/v1/events")
+            .json(event);
         decode(request).await
     }
 
@@ -129,7 +131,9 @@ impl SandboxClient {
 
     /// Arms `fault` for this account (its own `account` is ignored); the fault as armed.
     pub async fn inject_fault(&self, fault: &Fault) -> Result<Fault, CallError> {
-        let request = self.request(reqwest::Method::POST, "/sandbox/v1/faults").json(fault);
+        let request = self
+            .request(reqwest::Method::POST, "/sandbox/v1/faults")
+            .json(fault);
         decode(request).await
     }
 

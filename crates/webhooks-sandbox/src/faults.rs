@@ -208,7 +208,11 @@ mod tests {
     #[test]
     fn a_fault_applies_to_its_operation_and_account_as_many_times_as_asked() {
         let faults = Faults::default();
-        faults.add(Fault::new(Operation::Create, 2).account("a").status(503, None));
+        faults.add(
+            Fault::new(Operation::Create, 2)
+                .account("a")
+                .status(503, None),
+        );
         assert!(faults.take(Operation::List, "a").is_none());
         assert!(faults.take(Operation::Create, "b").is_none());
         assert!(faults.take(Operation::Create, "a").is_some());
@@ -220,15 +224,33 @@ mod tests {
     fn operations_are_read_from_method_and_path() {
         let id = "/v1/webhooks/messages/0b0b0b0b-0000-0000-0000-000000000000";
         assert_eq!(Operation::of(&Method::PATCH, id), Some(Operation::Update));
-        assert_eq!(Operation::of(&Method::GET, "/v1/webhooks/messages/"), Some(Operation::List));
+        assert_eq!(
+            Operation::of(&Method::GET, "/v1/webhooks/messages/"),
+            Some(Operation::List)
+        );
         assert_eq!(Operation::of(&Method::POST, "/sandbox/v1/faults"), None);
     }
 
     #[test]
     fn a_fault_that_does_nothing_or_too_much_is_refused() {
         assert!(!Fault::new(Operation::Any, 1).problems().is_empty());
-        assert!(!Fault::new(Operation::Any, 0).status(503, None).problems().is_empty());
-        assert!(!Fault::new(Operation::Any, 1).status(200, None).problems().is_empty());
-        assert!(Fault::new(Operation::Any, 1).status(429, Some(2)).problems().is_empty());
+        assert!(
+            !Fault::new(Operation::Any, 0)
+                .status(503, None)
+                .problems()
+                .is_empty()
+        );
+        assert!(
+            !Fault::new(Operation::Any, 1)
+                .status(200, None)
+                .problems()
+                .is_empty()
+        );
+        assert!(
+            Fault::new(Operation::Any, 1)
+                .status(429, Some(2))
+                .problems()
+                .is_empty()
+        );
     }
 }

@@ -24,10 +24,35 @@
 //! # }
 //! ```
 //!
-//! Endpoints beyond the API: `POST /sandbox/v1/events` (a [`SimulatedEvent`] as JSON,
-//! authenticated like the API), `GET /sandbox/v1/deliveries` (every [`DeliveryAttempt`]) and
-//! `GET /sandbox/v1/signature-key` (the [`SignatureKey`] callbacks are signed with, when
-//! [`SandboxBuilder::sign_callbacks`] is on; 404 otherwise).
+//! # State
+//!
+//! In memory by default; with [`SandboxBuilder::state_file`] (`--state`), in an SQLite file
+//! that each change is committed to (durably, before the answer) and that survives restarts,
+//! crashes and `kill -9`. The delivery log is kept there too, bounded to the newest
+//! [`SandboxBuilder::delivery_log_limit`] attempts. See [`store`].
+//!
+//! # The sandbox's own endpoints
+//!
+//! Each authenticates like the API and acts for the caller's account (or the one its
+//! `Account` header names); [`client::SandboxClient`] calls them from another process.
+//!
+//! | endpoint | what it does |
+//! |---|---|
+//! | `POST /sandbox/v1/events` | simulates a [`SimulatedEvent`] (JSON); 202 `{account, webhooks}` |
+//! | `GET /sandbox/v1/deliveries` | the account's [`DeliveryAttempt`]s, oldest first; filters `webhook_id`, `event`, `outcome` (`delivered` or `failed`), `since` (RFC 3339); `page` from 0, `page_size` 1 to 1000 (default 100) |
+//! | `POST /sandbox/v1/faults` | arms a [`Fault`] for the account: the next `times` requests of `operation` answer `status` (with `Retry-After: retry_after`), wait `delay_ms`, or lose their connection (`drop_connection`); 201 |
+//! | `DELETE /sandbox/v1/faults` | removes the account's faults; 204 |
+//! | `GET /sandbox/v1/signature-key` | the [`SignatureKey`] callbacks are signed with (no credentials: one key signs every account's callbacks); 404 unless [`SandboxBuilder::sign_callbacks`] |
+//!
+//! For example, to make the next two creates answer 503 with `Retry-After: 1`:
+//!
+//! ```text
+//! curl -u sandbox-key:sandbox-secret -X POST http://127.0.0.1:8080/sandbox/v1/faults \
+//!      -H 'Content-Type: application/json' \
+//!      -d '{"operation": "create", "times": 2, "status": 503, "retry_after": 1}'
+//! ```
+//!
+//! In the same process, [`SandboxHandle::inject_fault`] does the same for any account.
 //!
 //! Limits: request bodies up to [`BODY_LIMIT`] bytes (413 beyond); list pages of 1 to 100
 //! webhooks, 100 by default (400 beyond), numbered from 0 (`page_size` and its alias
@@ -42,10 +67,10 @@
 mod api;
 pub mod auth;
 mod authenticated;
-pub mod client;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
+pub mod client;
 pub mod delivery;
 pub mod faults;
 pub mod signing;

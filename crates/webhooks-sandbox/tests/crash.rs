@@ -22,7 +22,14 @@ const ACKNOWLEDGED_BEFORE_KILL: usize = 60;
 /// The binary on a free port with `--state`, and its base URL.
 fn spawn(state: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_webhooks-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--api-key", KEY, "--api-secret", SECRET])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            KEY,
+            "--api-secret",
+            SECRET,
+        ])
         .arg("--state")
         .arg(state)
         .stdout(Stdio::piped())
@@ -61,7 +68,9 @@ async fn write(base: String, writer: usize, acknowledged: Arc<Mutex<Vec<Uuid>>>)
         let Ok(created) = answer.json::<serde_json::Value>().await else {
             return;
         };
-        let id = created["id"].as_str().and_then(|id| Uuid::parse_str(id).ok());
+        let id = created["id"]
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok());
         acknowledged.lock().unwrap().extend(id);
     }
 }
@@ -80,7 +89,10 @@ async fn stored(base: &str) -> Vec<Uuid> {
             .await
             .unwrap();
         let data = answer["pageData"].as_array().unwrap();
-        ids.extend(data.iter().filter_map(|w| Uuid::parse_str(w["id"].as_str()?).ok()));
+        ids.extend(
+            data.iter()
+                .filter_map(|w| Uuid::parse_str(w["id"].as_str()?).ok()),
+        );
         if data.len() < 100 {
             break;
         }
@@ -119,7 +131,18 @@ async fn a_sigkill_during_writes_loses_no_acknowledged_create() {
     let stored = stored(&base).await;
     child.kill().unwrap();
     child.wait().unwrap();
-    let missing: Vec<_> = acknowledged.iter().filter(|id| !stored.contains(id)).collect();
-    assert!(missing.is_empty(), "lost {} of {}: {missing:?}", missing.len(), acknowledged.len());
-    assert!(stored.len() <= acknowledged.len() + WRITERS, "at most one unanswered create per writer");
+    let missing: Vec<_> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "lost {} of {}: {missing:?}",
+        missing.len(),
+        acknowledged.len()
+    );
+    assert!(
+        stored.len() <= acknowledged.len() + WRITERS,
+        "at most one unanswered create per writer"
+    );
 }

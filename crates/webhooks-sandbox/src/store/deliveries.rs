@@ -22,8 +22,8 @@ struct Shared {
     db: Option<Arc<Db>>,
 }
 
-/// The log of every account's attempts; a clone bound to an account (see
-/// [`DeliveryLog::for_account`]) records into it.
+/// The log of every account's attempts; the sandbox records each attempt with the account
+/// whose webhook it called.
 #[derive(Debug, Clone)]
 pub struct DeliveryLog {
     shared: Arc<Shared>,
@@ -183,7 +183,10 @@ impl DeliveryLog {
         })
     }
 
-    fn entries<T: Default>(&self, read: impl FnOnce(&VecDeque<(Arc<str>, DeliveryAttempt)>) -> T) -> T {
+    fn entries<T: Default>(
+        &self,
+        read: impl FnOnce(&VecDeque<(Arc<str>, DeliveryAttempt)>) -> T,
+    ) -> T {
         self.shared
             .entries
             .lock()
@@ -193,11 +196,8 @@ impl DeliveryLog {
 
     pub(crate) fn record(&self, attempt: DeliveryAttempt) {
         if let Some(db) = &self.shared.db {
-            let (account, logged, keep) = (
-                self.account.to_string(),
-                attempt.clone(),
-                self.shared.limit,
-            );
+            let (account, logged, keep) =
+                (self.account.to_string(), attempt.clone(), self.shared.limit);
             db.submit(move |conn| {
                 if let Err(err) = sqlite::log_delivery(conn, &account, &logged, keep) {
                     tracing::warn!(error = %err, "could not store a delivery attempt");

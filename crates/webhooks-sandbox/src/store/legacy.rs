@@ -30,9 +30,13 @@ pub(crate) fn looks_like_json(start: &[u8]) -> bool {
 
 /// Imports the JSON state at `path`; the note to show the user.
 pub(crate) fn import(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|err| err.to_string())?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|err| err.to_string())?
+        .len();
     if size > MAX_LEGACY_FILE {
-        return Err(format!("a JSON state file over {MAX_LEGACY_FILE} bytes is not imported"));
+        return Err(format!(
+            "a JSON state file over {MAX_LEGACY_FILE} bytes is not imported"
+        ));
     }
     let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
     let state: LegacyState = serde_json::from_slice(&bytes)

@@ -38,7 +38,12 @@ impl Memory {
     /// `page_size` webhooks of `account` from `skip`, in creation order.
     pub(crate) fn page(&self, account: &str, skip: usize, page_size: usize) -> Vec<StoredWebhook> {
         self.accounts.get(account).map_or_else(Vec::new, |a| {
-            a.ordered.values().skip(skip).take(page_size).cloned().collect()
+            a.ordered
+                .values()
+                .skip(skip)
+                .take(page_size)
+                .cloned()
+                .collect()
         })
     }
 
@@ -122,21 +127,38 @@ mod tests {
         let mut first = webhook("https://a.com");
         let id = first.id;
         memory.insert("a", 0, first.clone());
-        assert_eq!(memory.route("a", "https://a.com", CallbackMethod::Post), Some(id));
-        assert_eq!(memory.route("b", "https://a.com", CallbackMethod::Post), None);
+        assert_eq!(
+            memory.route("a", "https://a.com", CallbackMethod::Post),
+            Some(id)
+        );
+        assert_eq!(
+            memory.route("b", "https://a.com", CallbackMethod::Post),
+            None
+        );
         first.url = "https://b.com".to_owned();
         assert!(memory.replace("a", first));
-        assert_eq!(memory.route("a", "https://a.com", CallbackMethod::Post), None);
-        assert_eq!(memory.route("a", "https://b.com", CallbackMethod::Post), Some(id));
+        assert_eq!(
+            memory.route("a", "https://a.com", CallbackMethod::Post),
+            None
+        );
+        assert_eq!(
+            memory.route("a", "https://b.com", CallbackMethod::Post),
+            Some(id)
+        );
         assert!(memory.remove("a", id) && !memory.remove("a", id));
-        assert_eq!(memory.route("a", "https://b.com", CallbackMethod::Post), None);
+        assert_eq!(
+            memory.route("a", "https://b.com", CallbackMethod::Post),
+            None
+        );
         assert_eq!(memory.len(), 0);
     }
 
     #[test]
     fn pages_keep_creation_order_after_an_update() {
         let mut memory = Memory::default();
-        let hooks: Vec<_> = (0..5).map(|i| webhook(&format!("https://{i}.com"))).collect();
+        let hooks: Vec<_> = (0..5)
+            .map(|i| webhook(&format!("https://{i}.com")))
+            .collect();
         for (seq, hook) in hooks.iter().enumerate() {
             memory.insert("a", seq as u64, hook.clone());
         }

@@ -123,7 +123,10 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, String> {
 }
 
 fn migrate(mut conn: Connection, from: i64) -> Result<Connection, String> {
-    for (version, sql) in (1..).zip(MIGRATIONS).skip(usize::try_from(from).unwrap_or(0)) {
+    for (version, sql) in (1..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(from).unwrap_or(0))
+    {
         let tx = conn.transaction().map_err(|err| err.to_string())?;
         tx.execute_batch(sql).map_err(|err| err.to_string())?;
         tx.pragma_update(None, "user_version", version)
@@ -140,7 +143,11 @@ fn load(conn: &Connection) -> Result<Loaded, String> {
         .map_err(|err| err.to_string())?;
     let webhooks = rows
         .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
         })
         .map_err(|err| err.to_string())?;
     for row in webhooks {
@@ -155,7 +162,9 @@ fn load(conn: &Connection) -> Result<Loaded, String> {
         .prepare("SELECT account, attempt FROM deliveries ORDER BY seq")
         .map_err(|err| err.to_string())?;
     let attempts = rows
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
         .map_err(|err| err.to_string())?;
     for row in attempts {
         let (account, json) = row.map_err(|err| err.to_string())?;
@@ -214,7 +223,9 @@ pub(crate) fn insert(
         }
     }
     tx.commit().map_err(failed)?;
-    Ok(first.and_then(|seq| u64::try_from(seq).ok()).unwrap_or_default())
+    Ok(first
+        .and_then(|seq| u64::try_from(seq).ok())
+        .unwrap_or_default())
 }
 
 /// Replaces webhook `webhook.id` of `account`.
@@ -245,7 +256,11 @@ pub(crate) fn update(
 }
 
 /// Deletes webhook `id` of `account`.
-pub(crate) fn delete(conn: &mut Connection, account: &str, id: uuid::Uuid) -> Result<(), StoreError> {
+pub(crate) fn delete(
+    conn: &mut Connection,
+    account: &str,
+    id: uuid::Uuid,
+) -> Result<(), StoreError> {
     let changed = conn
         .prepare_cached("DELETE FROM webhooks WHERE id = ?1 AND account = ?2")
         .and_then(|mut statement| statement.execute(params![id.to_string(), account]))
@@ -276,7 +291,10 @@ pub(crate) fn log_delivery(
 
 /// The path a file's name plus `suffix` makes, beside it.
 pub(crate) fn beside(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(suffix);
     path.with_file_name(name)
 }
