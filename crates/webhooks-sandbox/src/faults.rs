@@ -119,7 +119,9 @@ impl Fault {
         self
     }
 
-    /// Close the connection without answering.
+    /// Close the connection without answering. The sandbox does it by unwinding the
+    /// connection's task, so it needs the default `panic = "unwind"` (under `panic = "abort"`
+    /// the process would stop).
     pub fn drop_connection(mut self) -> Fault {
         self.drop_connection = true;
         self

@@ -194,7 +194,12 @@ impl DeliveryLog {
             .unwrap_or_default()
     }
 
+    /// Keeps `attempt` for this log's account, dropping the oldest beyond the limit; with
+    /// state on, queues it for the store under the same lock, so the file keeps this order.
     pub(crate) fn record(&self, attempt: DeliveryAttempt) {
+        let Ok(mut entries) = self.shared.entries.lock() else {
+            return;
+        };
         if let Some(db) = &self.shared.db {
             let (account, logged, keep) =
                 (self.account.to_string(), attempt.clone(), self.shared.limit);
@@ -204,11 +209,9 @@ impl DeliveryLog {
                 }
             });
         }
-        if let Ok(mut entries) = self.shared.entries.lock() {
-            entries.push_back((Arc::clone(&self.account), attempt));
-            while entries.len() > self.shared.limit {
-                entries.pop_front();
-            }
+        entries.push_back((Arc::clone(&self.account), attempt));
+        while entries.len() > self.shared.limit {
+            entries.pop_front();
         }
     }
 }
