@@ -179,7 +179,7 @@ struct Page<'a> {
     #[serde(rename = "pageSize")]
     page_size: u32,
     #[serde(rename = "pageData")]
-    page_data: &'a [StoredWebhook],
+    page_data: &'a [&'a StoredWebhook],
 }
 
 async fn list(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> Handled {
@@ -187,15 +187,24 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> 
     let (page, page_size) = page_request(&query, rules::DEFAULT_PAGE_SIZE, *rules::PAGE_SIZE.end())
         .map_err(|details| invalid_with("Invalid page request", details))?;
     let skip = (page as usize).saturating_mul(page_size as usize);
-    let items = app.store.page(&request.account, skip, page_size as usize);
-    Ok(respond(
-        StatusCode::OK,
-        Page {
-            page,
-            page_size,
-            page_data: &items,
-        },
-    ))
+    let body = app
+        .store
+        .with_page(&request.account, skip, page_size as usize, |items| {
+            serde_json::to_vec(&Page {
+                page,
+                page_size,
+                page_data: items,
+            })
+            .ok()
+        });
+    let body = body.ok_or_else(|| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Could not encode the page",
+        )
+    })?;
+    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    Ok((StatusCode::OK, json, body).into_response())
 }
 
 /// A query string as names and values; the last of a repeated name wins.

@@ -8,12 +8,21 @@ use webhooks_ergonomic::CallbackMethod;
 
 use super::StoredWebhook;
 
-/// One account's webhooks: creation order (by sequence number) plus the two indexes.
+/// One account's webhooks by id, their creation order (by sequence number), and the route
+/// index. A lookup by id is one hash probe; only listing walks the order.
 #[derive(Debug, Default)]
 struct Account {
-    ordered: BTreeMap<u64, StoredWebhook>,
-    by_id: HashMap<Uuid, u64>,
+    by_id: HashMap<Uuid, (u64, StoredWebhook)>,
+    ordered: BTreeMap<u64, Uuid>,
     by_route: HashMap<(String, CallbackMethod), Uuid>,
+}
+
+impl Account {
+    fn in_order(&self) -> impl Iterator<Item = &StoredWebhook> {
+        self.ordered
+            .values()
+            .filter_map(|id| self.by_id.get(id).map(|(_, webhook)| webhook))
+    }
 }
 
 /// Every account's webhooks.
@@ -36,14 +45,9 @@ impl Memory {
     }
 
     /// `page_size` webhooks of `account` from `skip`, in creation order.
-    pub(crate) fn page(&self, account: &str, skip: usize, page_size: usize) -> Vec<StoredWebhook> {
+    pub(crate) fn page(&self, account: &str, skip: usize, page_size: usize) -> Vec<&StoredWebhook> {
         self.accounts.get(account).map_or_else(Vec::new, |a| {
-            a.ordered
-                .values()
-                .skip(skip)
-                .take(page_size)
-                .cloned()
-                .collect()
+            a.in_order().skip(skip).take(page_size).collect()
         })
     }
 
@@ -54,13 +58,16 @@ impl Memory {
         keep: impl Fn(&StoredWebhook) -> bool,
     ) -> Vec<StoredWebhook> {
         self.accounts.get(account).map_or_else(Vec::new, |a| {
-            a.ordered.values().filter(|w| keep(w)).cloned().collect()
+            a.in_order().filter(|w| keep(w)).cloned().collect()
         })
     }
 
     pub(crate) fn get(&self, account: &str, id: Uuid) -> Option<&StoredWebhook> {
-        let account = self.accounts.get(account)?;
-        account.ordered.get(account.by_id.get(&id)?)
+        self.accounts
+            .get(account)?
+            .by_id
+            .get(&id)
+            .map(|(_, webhook)| webhook)
     }
 
     /// The id of the webhook of `account` with this url and method, if any.
@@ -75,11 +82,11 @@ impl Memory {
     /// Adds `webhook` at sequence `seq`; the caller has checked that id and route are free.
     pub(crate) fn insert(&mut self, account: &str, seq: u64, webhook: StoredWebhook) {
         let slot = self.accounts.entry(account.to_owned()).or_default();
-        slot.by_id.insert(webhook.id, seq);
+        slot.ordered.insert(seq, webhook.id);
         slot.by_route
             .insert((webhook.url.clone(), webhook.method), webhook.id);
         self.accounts_by_id.insert(webhook.id, account.to_owned());
-        slot.ordered.insert(seq, webhook);
+        slot.by_id.insert(webhook.id, (seq, webhook));
         self.next_seq = self.next_seq.max(seq + 1);
     }
 
@@ -88,15 +95,13 @@ impl Memory {
         let Some(slot) = self.accounts.get_mut(account) else {
             return false;
         };
-        let Some(seq) = slot.by_id.get(&webhook.id).copied() else {
+        let Some((_, old)) = slot.by_id.get_mut(&webhook.id) else {
             return false;
         };
-        if let Some(old) = slot.ordered.get(&seq) {
-            slot.by_route.remove(&(old.url.clone(), old.method));
-        }
+        slot.by_route.remove(&(old.url.clone(), old.method));
         slot.by_route
             .insert((webhook.url.clone(), webhook.method), webhook.id);
-        slot.ordered.insert(seq, webhook);
+        *old = webhook;
         true
     }
 
@@ -105,12 +110,11 @@ impl Memory {
         let Some(slot) = self.accounts.get_mut(account) else {
             return false;
         };
-        let Some(seq) = slot.by_id.remove(&id) else {
+        let Some((seq, old)) = slot.by_id.remove(&id) else {
             return false;
         };
-        if let Some(old) = slot.ordered.remove(&seq) {
-            slot.by_route.remove(&(old.url, old.method));
-        }
+        slot.ordered.remove(&seq);
+        slot.by_route.remove(&(old.url, old.method));
         self.accounts_by_id.remove(&id);
         true
     }

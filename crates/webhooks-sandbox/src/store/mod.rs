@@ -142,7 +142,20 @@ impl Store {
 
     /// Up to `page_size` webhooks of `account` after skipping `skip`, in creation order.
     pub fn page(&self, account: &str, skip: usize, page_size: usize) -> Vec<StoredWebhook> {
-        self.read(|memory| memory.page(account, skip, page_size))
+        self.with_page(account, skip, page_size, |page| {
+            page.iter().map(|&webhook| webhook.clone()).collect()
+        })
+    }
+
+    /// Calls `read` with the same page, borrowed: serialising it there copies nothing.
+    pub fn with_page<T: Default>(
+        &self,
+        account: &str,
+        skip: usize,
+        page_size: usize,
+        read: impl FnOnce(&[&StoredWebhook]) -> T,
+    ) -> T {
+        self.read(|memory| read(&memory.page(account, skip, page_size)))
     }
 
     /// The webhook `id` of `account`.
