@@ -1,74 +1,47 @@
 //! The HTTP surface: the four API operations and the sandbox's own endpoints.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::RwLock;
 use uuid::Uuid;
 use webhooks_ergonomic::callbacks::template::EventDataError;
 use webhooks_ergonomic::rules;
 
+use crate::authenticated::Authenticated;
 use crate::delivery::{Deliverer, SimulatedEvent};
-use crate::store::{Store, StoredWebhook};
+use crate::faults::{Fault, Faults};
+use crate::store::{DeliveryFilter, Store, StoreError, StoredWebhook};
 use crate::{BODY_LIMIT, auth, validate};
 
 /// The sandbox's shared state.
 #[derive(Debug)]
 pub(crate) struct App {
-    pub(crate) store: RwLock<Store>,
+    pub(crate) store: Store,
     pub(crate) keys: auth::Keys,
     pub(crate) default_account: String,
-    pub(crate) state_file: Option<PathBuf>,
     pub(crate) deliverer: Deliverer,
+    pub(crate) faults: Faults,
 }
 
 impl App {
     /// Starts the deliveries of `event` for `account`; an event whose data does not make
     /// template variables is refused before any delivery.
-    pub(crate) async fn trigger(
+    pub(crate) fn trigger(
         &self,
         account: &str,
         event: &SimulatedEvent,
     ) -> Result<Vec<tokio::task::JoinHandle<()>>, EventDataError> {
         let data = event.event_data(account)?;
-        let store = self.store.read().await;
-        Ok(self.deliverer.deliver(&data, store.list(account)))
-    }
-
-    /// Applies `change` to the store and, when a state file is configured, saves it; if the
-    /// file cannot be written, the change is undone and the request fails with 503, so memory
-    /// and file never disagree.
-    fn change<T>(
-        &self,
-        store: &mut Store,
-        change: impl FnOnce(&mut Store) -> T,
-    ) -> Result<T, ApiError> {
-        let Some(path) = &self.state_file else {
-            return Ok(change(store));
-        };
-        let before = store.clone();
-        let result = change(store);
-        match store.save(path) {
-            Ok(()) => Ok(result),
-            Err(err) => {
-                *store = before;
-                tracing::error!(error = %err, "could not write the state file");
-                Err(error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The sandbox could not save its state",
-                ))
-            }
-        }
+        let webhooks = self.store.subscribed(account, data.event);
+        Ok(self.deliverer.deliver(account, &data, &webhooks))
     }
 }
 
@@ -76,9 +49,13 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/webhooks/messages", get(list).post(create))
         .route("/v1/webhooks/messages/", get(list))
-        .route("/v1/webhooks/messages/{id}", patch(update).delete(remove))
+        .route("/v1/webhooks/messages/{id}", patch(update).delete(delete))
         .route("/sandbox/v1/events", post(simulate))
         .route("/sandbox/v1/deliveries", get(deliveries))
+        .route(
+            "/sandbox/v1/faults",
+            post(inject_fault).delete(clear_faults),
+        )
         .route("/sandbox/v1/signature-key", get(signature_key))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Resource not found") })
         .method_not_allowed_fallback(|| async {
@@ -93,63 +70,66 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 pub(crate) struct ApiError {
     status: StatusCode,
     body: Value,
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    /// The same error with a `Retry-After` of `seconds`, when given.
+    pub(crate) fn retry_after(mut self, seconds: Option<u32>) -> ApiError {
+        self.retry_after = seconds;
+        self
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(refused: StoreError) -> ApiError {
+        match refused {
+            StoreError::NotFound => error(StatusCode::NOT_FOUND, "Webhook not found"),
+            StoreError::Conflict => error(
+                StatusCode::CONFLICT,
+                "A webhook with the given url and method already exists.",
+            ),
+            StoreError::Unavailable(reason) => {
+                tracing::error!(error = %reason, "could not write the state store");
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The sandbox could not save its state",
+                )
+            }
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
-fn error(status: StatusCode, message: &str) -> ApiError {
+pub(crate) fn error(status: StatusCode, message: &str) -> ApiError {
     ApiError {
         status,
         body: json!({ "message": message }),
+        retry_after: None,
     }
 }
 
-fn invalid_with(message: &str, details: Vec<String>) -> ApiError {
+pub(crate) fn invalid_with(message: &str, details: Vec<String>) -> ApiError {
     ApiError {
         status: StatusCode::BAD_REQUEST,
         body: json!({ "message": message, "details": details }),
+        retry_after: None,
     }
 }
 
 fn invalid(details: Vec<String>) -> ApiError {
     invalid_with("Invalid webhook request", details)
-}
-
-/// The account a request acts for, after authenticating it.
-fn authenticate(
-    app: &App,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<String, ApiError> {
-    let key = app
-        .keys
-        .authenticate(method, uri, headers, body, SystemTime::now())
-        .map_err(|reason| error(StatusCode::UNAUTHORIZED, reason))?;
-    match headers.get("account").map(|value| value.to_str()) {
-        None => Ok(key),
-        Some(Ok(account)) if account.trim().is_empty() => Ok(key),
-        Some(Ok(account)) => Ok(account.trim().to_owned()),
-        Some(Err(_)) => Err(invalid_with(
-            "Invalid Account header",
-            vec!["/Account: must be visible ASCII text".to_owned()],
-        )),
-    }
-}
-
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
-        } else {
-            error(StatusCode::BAD_REQUEST, "Could not read the request body")
-        }
-    })
 }
 
 fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
@@ -174,23 +154,8 @@ fn respond(status: StatusCode, value: impl serde::Serialize) -> Response {
 
 type Handled = Result<Response, ApiError>;
 
-async fn create(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Handled {
-    let body = body_bytes(body)?;
-    let account = authenticate(&app, &method, &uri, &headers, &body)?;
-    let new = validate::create(&json_body(&body)?).map_err(invalid)?;
-    let mut store = app.store.write().await;
-    if store.conflicts(&account, &new.url, new.method, None) {
-        return Err(error(
-            StatusCode::CONFLICT,
-            "A webhook with the given url and method already exists.",
-        ));
-    }
+async fn create(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
+    let new = validate::create(&json_body(&request.body)?).map_err(invalid)?;
     let webhook = StoredWebhook {
         id: Uuid::new_v4(),
         url: new.url,
@@ -203,41 +168,59 @@ async fn create(
         retries: new.retries,
         retry_delay: new.retry_delay,
     };
-    app.change(&mut store, |store| store.insert(&account, webhook.clone()))?;
+    app.store.create(&request.account, webhook.clone()).await?;
     Ok(respond(StatusCode::CREATED, webhook))
 }
 
-async fn list(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Handled {
-    let account = authenticate(&app, &method, &uri, &headers, &[])?;
-    let (page, page_size) = page_request(uri.query().unwrap_or_default())?;
-    let store = app.store.read().await;
-    let items: Vec<&StoredWebhook> = store
-        .list(&account)
-        .iter()
-        .skip((page as usize).saturating_mul(page_size as usize))
-        .take(page_size as usize)
-        .collect();
-    Ok(respond(
-        StatusCode::OK,
-        json!({"page": page, "pageSize": page_size, "pageData": items}),
-    ))
+/// One page of the list, serialised straight from the stored webhooks.
+#[derive(Serialize)]
+struct Page<'a> {
+    page: u32,
+    #[serde(rename = "pageSize")]
+    page_size: u32,
+    #[serde(rename = "pageData")]
+    page_data: &'a [&'a StoredWebhook],
 }
 
-/// The page and page size a list request asks for: `page` from 0 (default 0), `page_size` or
-/// its alias `pageSize` within [`rules::PAGE_SIZE`] (default [`rules::DEFAULT_PAGE_SIZE`]).
-fn page_request(query: &str) -> Result<(u32, u32), ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
-        invalid_with(
-            "Invalid page request",
-            vec!["/: the query string is malformed".to_owned()],
+async fn list(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> Handled {
+    let query = query_pairs(uri.query().unwrap_or_default(), "Invalid page request")?;
+    let (page, page_size) = page_request(&query, rules::DEFAULT_PAGE_SIZE, *rules::PAGE_SIZE.end())
+        .map_err(|details| invalid_with("Invalid page request", details))?;
+    let skip = (page as usize).saturating_mul(page_size as usize);
+    let body = app
+        .store
+        .with_page(&request.account, skip, page_size as usize, |items| {
+            serde_json::to_vec(&Page {
+                page,
+                page_size,
+                page_data: items,
+            })
+            .ok()
+        });
+    let body = body.ok_or_else(|| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Could not encode the page",
         )
     })?;
-    let query: HashMap<String, String> = pairs.into_iter().collect();
+    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    Ok((StatusCode::OK, json, body).into_response())
+}
+
+/// A query string as names and values; the last of a repeated name wins.
+fn query_pairs(query: &str, message: &str) -> Result<HashMap<String, String>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|_| invalid_with(message, vec!["/: the query string is malformed".to_owned()]))?;
+    Ok(pairs.into_iter().collect())
+}
+
+/// The page and page size a query asks for: `page` from 0 (default 0), `page_size` or its
+/// alias `pageSize` from 1 to `max` (default `default`); the details of what is wrong.
+fn page_request(
+    query: &HashMap<String, String>,
+    default: u32,
+    max: u32,
+) -> Result<(u32, u32), Vec<String>> {
     let mut details = Vec::new();
     let max_page = u32::try_from(i32::MAX).unwrap_or(u32::MAX);
     let page = match query.get("page").map(|p| p.trim().parse::<u32>()) {
@@ -255,40 +238,30 @@ fn page_request(query: &str) -> Result<(u32, u32), ApiError> {
         None => ("pageSize", query.get("pageSize")),
     };
     let page_size = match size.map(|s| s.trim().parse::<u32>()) {
-        None => rules::DEFAULT_PAGE_SIZE,
-        Some(Ok(size)) if rules::PAGE_SIZE.contains(&size) => size,
+        None => default,
+        Some(Ok(size)) if (1..=max).contains(&size) => size,
         Some(_) => {
-            let (min, max) = (rules::PAGE_SIZE.start(), rules::PAGE_SIZE.end());
-            details.push(format!(
-                "/{name}: must be an integer between {min} and {max}"
-            ));
+            details.push(format!("/{name}: must be an integer between 1 and {max}"));
             0
         }
     };
     if details.is_empty() {
         Ok((page, page_size))
     } else {
-        Err(invalid_with("Invalid page request", details))
+        Err(details)
     }
 }
 
 async fn update(
     State(app): State<Arc<App>>,
     id: Result<Path<String>, PathRejection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Authenticated,
 ) -> Handled {
-    let body = body_bytes(body)?;
-    let account = authenticate(&app, &method, &uri, &headers, &body)?;
     let id = webhook_id(id)?;
-    let patch = validate::update(&json_body(&body)?).map_err(invalid)?;
-    let mut store = app.store.write().await;
-    let Some(current) = store.get_mut(&account, id).map(|w| w.clone()) else {
+    let patch = validate::update(&json_body(&request.body)?).map_err(invalid)?;
+    let Some(mut updated) = app.store.get(&request.account, id) else {
         return Err(error(StatusCode::NOT_FOUND, "Webhook not found"));
     };
-    let mut updated = current;
     if let Some(url) = patch.url {
         updated.url = url;
     }
@@ -307,56 +280,30 @@ async fn update(
     if let Some(template) = patch.template {
         updated.template = Some(template);
     }
-    if store.conflicts(&account, &updated.url, updated.method, Some(id)) {
-        return Err(error(
-            StatusCode::CONFLICT,
-            "A webhook with the given url and method already exists.",
-        ));
-    }
-    app.change(&mut store, |store| {
-        if let Some(slot) = store.get_mut(&account, id) {
-            *slot = updated.clone();
-        }
-    })?;
+    app.store.update(&request.account, updated.clone()).await?;
     Ok(respond(StatusCode::OK, updated))
 }
 
-async fn remove(
+async fn delete(
     State(app): State<Arc<App>>,
     id: Result<Path<String>, PathRejection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Authenticated,
 ) -> Handled {
-    let account = authenticate(&app, &method, &uri, &headers, &[])?;
     let id = webhook_id(id)?;
-    let mut store = app.store.write().await;
-    if !store.list(&account).iter().any(|webhook| webhook.id == id) {
-        return Err(error(StatusCode::NOT_FOUND, "Webhook not found"));
-    }
-    app.change(&mut store, |store| store.remove(&account, id))?;
+    app.store.delete(&request.account, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn simulate(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Handled {
-    let body = body_bytes(body)?;
-    let caller = authenticate(&app, &method, &uri, &headers, &body)?;
-    let event: SimulatedEvent = serde_json::from_slice(&body).map_err(|err| {
+async fn simulate(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
+    let event: SimulatedEvent = serde_json::from_slice(&request.body).map_err(|err| {
         error(
             StatusCode::BAD_REQUEST,
             &format!("Not a valid event: {err}"),
         )
     })?;
-    let account = event.account.clone().unwrap_or(caller);
+    let account = event.account.clone().unwrap_or(request.account);
     let tasks = app
         .trigger(&account, &event)
-        .await
         .map_err(|err| invalid_with("Invalid event", vec![err.to_string()]))?;
     Ok(respond(
         StatusCode::ACCEPTED,
@@ -364,15 +311,93 @@ async fn simulate(
     ))
 }
 
-async fn deliveries(State(app): State<Arc<App>>) -> Response {
-    respond(StatusCode::OK, app.deliverer.log.attempts())
+/// The default and the largest page of `GET /sandbox/v1/deliveries`.
+pub(crate) const DELIVERIES_PAGE_SIZE: (u32, u32) = (100, 1000);
+
+/// The caller's account's delivery attempts, oldest first, filtered and paged.
+async fn deliveries(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> Handled {
+    const MESSAGE: &str = "Invalid deliveries request";
+    let query = query_pairs(uri.query().unwrap_or_default(), MESSAGE)?;
+    let (default, max) = DELIVERIES_PAGE_SIZE;
+    let paged = page_request(&query, default, max);
+    let filter = delivery_filter(&query);
+    let ((page, page_size), filter) = match (paged, filter) {
+        (Ok(paged), Ok(filter)) => (paged, filter),
+        (paged, filter) => {
+            let details = [paged.err(), filter.err()].into_iter().flatten().flatten();
+            return Err(invalid_with(MESSAGE, details.collect()));
+        }
+    };
+    let skip = (page as usize).saturating_mul(page_size as usize);
+    let attempts =
+        app.store
+            .deliveries()
+            .query(&request.account, &filter, skip, page_size as usize);
+    Ok(respond(StatusCode::OK, attempts))
+}
+
+/// The filter of a deliveries query: `webhook_id`, `event`, `outcome` (`delivered` or
+/// `failed`) and `since` (RFC 3339).
+fn delivery_filter(query: &HashMap<String, String>) -> Result<DeliveryFilter, Vec<String>> {
+    let mut filter = DeliveryFilter::default();
+    let mut details = Vec::new();
+    if let Some(id) = query.get("webhook_id") {
+        match Uuid::parse_str(id.trim()) {
+            Ok(id) => filter.webhook_id = Some(id),
+            Err(_) => details.push("/webhook_id: must be a webhook id (a UUID)".to_owned()),
+        }
+    }
+    if let Some(event) = query.get("event") {
+        match serde_json::from_value(Value::String(event.trim().to_owned())) {
+            Ok(event) => filter.event = Some(event),
+            Err(_) => details.push("/event: must be an event name".to_owned()),
+        }
+    }
+    if let Some(outcome) = query.get("outcome") {
+        match serde_json::from_value(Value::String(outcome.trim().to_owned())) {
+            Ok(outcome) => filter.outcome = Some(outcome),
+            Err(_) => details.push("/outcome: must be delivered or failed".to_owned()),
+        }
+    }
+    if let Some(since) = query.get("since") {
+        let format = &time::format_description::well_known::Rfc3339;
+        match time::OffsetDateTime::parse(since.trim(), format) {
+            Ok(since) => filter.since = Some(since),
+            Err(_) => details.push("/since: must be an RFC 3339 date and time".to_owned()),
+        }
+    }
+    if details.is_empty() {
+        Ok(filter)
+    } else {
+        Err(details)
+    }
 }
 
 /// The public key of signed callbacks, in the vendor's Signature Key API shape; 404 with the
-/// vendor's message when signing is off.
+/// vendor's message when signing is off. It reveals no account's data (one key signs every
+/// account's callbacks), so it needs no credentials.
 async fn signature_key(State(app): State<Arc<App>>) -> Handled {
     match &app.deliverer.signer {
         Some(signer) => Ok(respond(StatusCode::OK, signer.key())),
         None => Err(error(StatusCode::NOT_FOUND, "Currently no key is enabled")),
     }
+}
+
+/// Arms a fault for the caller's account (the `account` field, if any, is replaced by it).
+async fn inject_fault(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
+    let mut fault: Fault = serde_json::from_slice(&request.body)
+        .map_err(|err| invalid_with("Invalid fault", vec![format!("/: not a fault: {err}")]))?;
+    let problems = fault.problems();
+    if !problems.is_empty() {
+        return Err(invalid_with("Invalid fault", problems));
+    }
+    fault.account = Some(request.account);
+    app.faults.add(fault.clone());
+    Ok(respond(StatusCode::CREATED, fault))
+}
+
+/// Removes every fault of the caller's account.
+async fn clear_faults(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
+    app.faults.clear(Some(&request.account));
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

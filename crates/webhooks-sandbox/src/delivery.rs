@@ -1,7 +1,7 @@
 //! Simulated events and callback delivery: every subscribed webhook is called with its method,
 //! headers and encoding, honouring its read timeout and retries; every attempt is logged.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use webhooks_ergonomic::callbacks::template::{
 use webhooks_ergonomic::{CallbackMethod, Event};
 
 use crate::signing::CallbackSigner;
-use crate::store::StoredWebhook;
+use crate::store::{DeliveryLog, StoredWebhook};
 
 /// The platform's documented default read timeout.
 pub const DEFAULT_READ_TIMEOUT_MS: u32 = 20_000;
@@ -67,23 +67,6 @@ pub struct DeliveryAttempt {
     pub finished_at: String,
 }
 
-/// The log of every attempt, shared with the delivery tasks.
-#[derive(Debug, Clone, Default)]
-pub struct DeliveryLog(Arc<Mutex<Vec<DeliveryAttempt>>>);
-
-impl DeliveryLog {
-    /// Every attempt so far, in the order they ended.
-    pub fn attempts(&self) -> Vec<DeliveryAttempt> {
-        self.0.lock().map(|log| log.clone()).unwrap_or_default()
-    }
-
-    fn record(&self, attempt: DeliveryAttempt) {
-        if let Ok(mut log) = self.0.lock() {
-            log.push(attempt);
-        }
-    }
-}
-
 /// Delivers callbacks.
 #[derive(Debug, Clone)]
 pub struct Deliverer {
@@ -96,10 +79,11 @@ pub struct Deliverer {
 }
 
 impl Deliverer {
-    /// Starts delivering the event of `data` to each of `webhooks` subscribed to it; returns
-    /// the tasks, so callers may await them.
+    /// Starts delivering the event of `data` to each of `webhooks` (of `account`) subscribed
+    /// to it, logging each attempt for `account`; returns the tasks, so callers may await them.
     pub fn deliver(
         &self,
+        account: &str,
         data: &EventData,
         webhooks: &[StoredWebhook],
     ) -> Vec<tokio::task::JoinHandle<()>> {
@@ -107,7 +91,10 @@ impl Deliverer {
             .iter()
             .filter(|webhook| webhook.events.contains(&data.event))
             .map(|webhook| {
-                let this = self.clone();
+                let this = Deliverer {
+                    log: self.log.for_account(account),
+                    ..self.clone()
+                };
                 let webhook = webhook.clone();
                 let data = data.clone();
                 tokio::spawn(async move { this.deliver_one(webhook, data).await })

@@ -24,10 +24,35 @@
 //! # }
 //! ```
 //!
-//! Endpoints beyond the API: `POST /sandbox/v1/events` (a [`SimulatedEvent`] as JSON,
-//! authenticated like the API), `GET /sandbox/v1/deliveries` (every [`DeliveryAttempt`]) and
-//! `GET /sandbox/v1/signature-key` (the [`SignatureKey`] callbacks are signed with, when
-//! [`SandboxBuilder::sign_callbacks`] is on; 404 otherwise).
+//! # State
+//!
+//! In memory by default; with [`SandboxBuilder::state_file`] (`--state`), in an SQLite file
+//! that each change is committed to (durably, before the answer) and that survives restarts,
+//! crashes and `kill -9`. The delivery log is kept there too, bounded to the newest
+//! [`SandboxBuilder::delivery_log_limit`] attempts. See [`store`].
+//!
+//! # The sandbox's own endpoints
+//!
+//! Each authenticates like the API and acts for the caller's account (or the one its
+//! `Account` header names); [`client::SandboxClient`] calls them from another process.
+//!
+//! | endpoint | what it does |
+//! |---|---|
+//! | `POST /sandbox/v1/events` | simulates a [`SimulatedEvent`] (JSON); 202 `{account, webhooks}` |
+//! | `GET /sandbox/v1/deliveries` | the account's [`DeliveryAttempt`]s, oldest first; filters `webhook_id`, `event`, `outcome` (`delivered` or `failed`), `since` (RFC 3339); `page` from 0, `page_size` 1 to 1000 (default 100) |
+//! | `POST /sandbox/v1/faults` | arms a [`Fault`] for the account: the next `times` requests of `operation` answer `status` (with `Retry-After: retry_after`), wait `delay_ms`, or lose their connection (`drop_connection`); 201 |
+//! | `DELETE /sandbox/v1/faults` | removes the account's faults; 204 |
+//! | `GET /sandbox/v1/signature-key` | the [`SignatureKey`] callbacks are signed with (no credentials: one key signs every account's callbacks); 404 unless [`SandboxBuilder::sign_callbacks`] |
+//!
+//! For example, to make the next two creates answer 503 with `Retry-After: 1`:
+//!
+//! ```text
+//! curl -u sandbox-key:sandbox-secret -X POST http://127.0.0.1:8080/sandbox/v1/faults \
+//!      -H 'Content-Type: application/json' \
+//!      -d '{"operation": "create", "times": 2, "status": 503, "retry_after": 1}'
+//! ```
+//!
+//! In the same process, [`SandboxHandle::inject_fault`] does the same for any account.
 //!
 //! Limits: request bodies up to [`BODY_LIMIT`] bytes (413 beyond); list pages of 1 to 100
 //! webhooks, 100 by default (400 beyond), numbered from 0 (`page_size` and its alias
@@ -41,7 +66,13 @@
 
 mod api;
 pub mod auth;
+mod authenticated;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod cli;
+pub mod client;
 pub mod delivery;
+pub mod faults;
 pub mod signing;
 pub mod store;
 mod validate;
@@ -51,9 +82,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{RwLock, oneshot};
+use tokio::sync::oneshot;
 
 pub use delivery::{DeliveryAttempt, SimulatedEvent};
+pub use faults::{Fault, Operation};
 pub use signing::{DigestType, SignatureKey};
 pub use webhooks_ergonomic::callbacks::template::EventDataError;
 
@@ -61,6 +93,9 @@ pub use webhooks_ergonomic::callbacks::template::EventDataError;
 pub const DEFAULT_CREDENTIALS: (&str, &str) = ("sandbox-key", "sandbox-secret");
 /// The largest request body accepted; larger ones get 413.
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// The listen backlog by default: a burst of 1,000 connections overflowed the common default
+/// of 128 and saw resets. The kernel caps it at `net.core.somaxconn`.
+pub const DEFAULT_LISTEN_BACKLOG: u32 = 1024;
 
 /// Configures a [`Sandbox`].
 #[derive(Debug, Clone)]
@@ -69,6 +104,8 @@ pub struct SandboxBuilder {
     default_account: Option<String>,
     listen: SocketAddr,
     state_file: Option<PathBuf>,
+    delivery_log_limit: usize,
+    backlog: u32,
     time_scale: f64,
     sign_callbacks: bool,
     digest: DigestType,
@@ -86,6 +123,8 @@ impl Sandbox {
             default_account: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_file: None,
+            delivery_log_limit: store::DEFAULT_DELIVERY_LOG_LIMIT,
+            backlog: DEFAULT_LISTEN_BACKLOG,
             time_scale: 1.0,
             sign_callbacks: false,
             digest: DigestType::Sha256,
@@ -113,9 +152,26 @@ impl SandboxBuilder {
         self
     }
 
-    /// Keep state in this file: loaded on start, rewritten atomically after every change.
+    /// Keep state in this SQLite file (created when missing): every change is committed
+    /// durably before it is answered. An old JSON state file at `path` is imported once (the
+    /// JSON is kept beside it, see [`SandboxHandle::notes`]); a file that is neither, or is
+    /// damaged, makes [`SandboxBuilder::start`] fail with a message naming it, untouched.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// Keep the newest `limit` delivery attempts (default
+    /// [`store::DEFAULT_DELIVERY_LOG_LIMIT`]; at least 1).
+    pub fn delivery_log_limit(mut self, limit: usize) -> Self {
+        self.delivery_log_limit = limit.max(1);
+        self
+    }
+
+    /// The listen backlog (default [`DEFAULT_LISTEN_BACKLOG`]): how many connections may wait
+    /// to be accepted before the kernel refuses more.
+    pub fn listen_backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog.max(1);
         self
     }
 
@@ -149,8 +205,8 @@ impl SandboxBuilder {
             self = self.credentials(DEFAULT_CREDENTIALS.0, DEFAULT_CREDENTIALS.1);
         }
         let store = match &self.state_file {
-            Some(path) => store::Store::load(path)?,
-            None => store::Store::default(),
+            Some(path) => store::Store::open(path, self.delivery_log_limit).await?,
+            None => store::Store::in_memory(self.delivery_log_limit),
         };
         let http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(30))
@@ -169,18 +225,18 @@ impl SandboxBuilder {
             None
         };
         let app = Arc::new(api::App {
-            store: RwLock::new(store),
             keys: self.keys,
             default_account: self.default_account.unwrap_or_default(),
-            state_file: self.state_file,
             deliverer: delivery::Deliverer {
                 http,
-                log: Default::default(),
+                log: store.deliveries().clone(),
                 time_scale: self.time_scale,
                 signer,
             },
+            store,
+            faults: faults::Faults::default(),
         });
-        let listener = tokio::net::TcpListener::bind(self.listen).await?;
+        let listener = listen(self.listen, self.backlog)?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let router = api::router(Arc::clone(&app));
@@ -232,7 +288,7 @@ impl SandboxHandle {
             .account
             .clone()
             .unwrap_or_else(|| self.app.default_account.clone());
-        let tasks = self.app.trigger(&account, &event).await?;
+        let tasks = self.app.trigger(&account, &event)?;
         let count = tasks.len();
         for task in tasks {
             let _ = task.await;
@@ -249,9 +305,32 @@ impl SandboxHandle {
             .map(signing::CallbackSigner::key)
     }
 
-    /// Every delivery attempt so far.
+    /// Every delivery attempt kept (the newest [`SandboxBuilder::delivery_log_limit`]), of
+    /// every account, in the order they ended.
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
-        self.app.deliverer.log.attempts()
+        self.app.store.deliveries().attempts()
+    }
+
+    /// What starting did that the user should hear of, e.g. the import of a JSON state file.
+    pub fn notes(&self) -> &[String] {
+        self.app.store.notes()
+    }
+
+    /// Arms `fault`: the next `fault.times` matching requests are delayed, answered its
+    /// status, or lose their connection. A fault without an account applies to every account.
+    /// A fault that [`Fault::problems`] finds wrong is refused with them.
+    pub fn inject_fault(&self, fault: Fault) -> Result<(), Vec<String>> {
+        let problems = fault.problems();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        self.app.faults.add(fault);
+        Ok(())
+    }
+
+    /// Removes every armed fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear(None);
     }
 
     /// Stops serving and waits for open requests to finish.
@@ -261,4 +340,16 @@ impl SandboxHandle {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// Binds `addr` with a listen backlog of `backlog`.
+fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
 }

@@ -247,7 +247,7 @@ async fn the_binary_keeps_serving_and_stops_cleanly_when_its_stdout_is_closed() 
 #[tokio::test]
 async fn a_change_that_cannot_be_saved_is_undone_and_answered_503() {
     let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
+    let state = dir.path().join("state.db");
     let sandbox = Sandbox::builder()
         .credentials(KEY, SECRET)
         .state_file(&state)
@@ -256,9 +256,9 @@ async fn a_change_that_cannot_be_saved_is_undone_and_answered_503() {
         .unwrap();
     let api = Api::new(&sandbox);
     let kept = api.create(&create_body("https://example.com/kept")).await;
-    // The temporary file the save writes first cannot be created: a directory is in the way.
-    let blocker = dir.path().join("state.json.tmp");
-    std::fs::create_dir(&blocker).unwrap();
+    // Another process holds the store's write lock, so no change can be committed.
+    let blocker = rusqlite::Connection::open(&state).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let item = format!("/v1/webhooks/messages/{}", kept.id);
     api.post_json(
         "/v1/webhooks/messages",
@@ -279,7 +279,8 @@ async fn a_change_that_cannot_be_saved_is_undone_and_answered_503() {
         "every failed change was undone"
     );
 
-    std::fs::remove_dir(&blocker).unwrap();
+    blocker.execute_batch("ROLLBACK").unwrap();
+    drop(blocker);
     api.create(&create_body("https://example.com/new")).await;
     assert_eq!(api.list().await.page_data.len(), 2);
     sandbox.shutdown().await;
