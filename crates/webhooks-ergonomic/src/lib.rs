@@ -79,7 +79,7 @@ mod webhooks;
 pub use auth::{AuthMode, Credentials, HmacAlgorithm};
 pub use client::{Client, ClientBuilder, Region, USER_AGENT};
 pub use error::{Error, Result};
-pub use event::{CallbackMethod, Encoding, Event};
+pub use event::{CallbackMethod, Encoding, Event, Open};
 pub use model::{Page, Webhook, WebhookId};
 pub use retry::RetryPolicy;
 pub use webhooks::{CreateWebhook, DeleteWebhook, ListWebhooks, UpdateWebhook, Webhooks};

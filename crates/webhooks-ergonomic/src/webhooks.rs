@@ -18,7 +18,7 @@ use webhooks_client::types as wire;
 use crate::callbacks::template::{Finding, lint_partially};
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
-use crate::event::{CallbackMethod, Encoding, Event};
+use crate::event::{self as vocabulary, CallbackMethod, Encoding, Event, Open};
 use crate::model::{self, Page, Webhook, WebhookId};
 use crate::rules;
 
@@ -141,7 +141,7 @@ pub struct CreateWebhook<'a> {
     url: Option<String>,
     method: CallbackMethod,
     encoding: Encoding,
-    events: Vec<Event>,
+    events: Vec<Open<Event>>,
     headers: BTreeMap<String, String>,
     template: Option<String>,
     read_timeout: Option<u32>,
@@ -170,8 +170,10 @@ impl CreateWebhook<'_> {
         self
     }
 
-    /// Subscribe to one more event.
-    pub fn event(mut self, event: Event) -> Self {
+    /// Subscribe to one more event: an [`Event`], or a name this crate does not know yet from
+    /// [`Event::other`].
+    pub fn event(mut self, event: impl Into<Open<Event>>) -> Self {
+        let event = event.into();
         if !self.events.contains(&event) {
             self.events.push(event);
         }
@@ -179,7 +181,7 @@ impl CreateWebhook<'_> {
     }
 
     /// Subscribe to these events (added to any already set).
-    pub fn events(self, events: impl IntoIterator<Item = Event>) -> Self {
+    pub fn events<E: Into<Open<Event>>>(self, events: impl IntoIterator<Item = E>) -> Self {
         events.into_iter().fold(self, Self::event)
     }
 
@@ -221,7 +223,7 @@ impl CreateWebhook<'_> {
     /// and encoding set so far (nothing without a template).
     pub fn template_findings(&self) -> Vec<Finding> {
         self.template.as_deref().map_or_else(Vec::new, |template| {
-            lint_partially(template, Some(&self.events), Some(self.encoding))
+            lint_partially(template, Some(&known(&self.events)), Some(self.encoding))
         })
     }
 
@@ -262,6 +264,7 @@ impl CreateWebhook<'_> {
                 "at least one event is required",
             ));
         }
+        let events = wire_events(&self.events)?;
         let headers = wire_headers(&self.headers)?;
         let range = |field: &str, value: Option<u32>, range| match value {
             Some(value) => rules::check_range(value, &range)
@@ -278,12 +281,7 @@ impl CreateWebhook<'_> {
             })?,
             method: model::method_to_wire(self.method),
             encoding: model::encoding_to_wire(self.encoding),
-            events: self
-                .events
-                .iter()
-                .copied()
-                .map(model::event_to_wire)
-                .collect(),
+            events,
             headers,
             template: self.template.clone(),
             read_timeout: read_timeout.and_then(std::num::NonZeroU32::new),
@@ -422,7 +420,7 @@ pub struct UpdateWebhook<'a> {
     url: Option<String>,
     method: Option<CallbackMethod>,
     encoding: Option<Encoding>,
-    events: Option<Vec<Event>>,
+    events: Option<Vec<Open<Event>>>,
     headers: Option<BTreeMap<String, String>>,
     template: Option<String>,
     account: Option<String>,
@@ -448,10 +446,10 @@ impl UpdateWebhook<'_> {
         self
     }
 
-    /// Replace the events (at least one).
-    pub fn events(mut self, events: impl IntoIterator<Item = Event>) -> Self {
-        let mut list: Vec<Event> = Vec::new();
-        for event in events {
+    /// Replace the events (at least one): [`Event`]s, or names from [`Event::other`].
+    pub fn events<E: Into<Open<Event>>>(mut self, events: impl IntoIterator<Item = E>) -> Self {
+        let mut list: Vec<Open<Event>> = Vec::new();
+        for event in events.into_iter().map(Into::into) {
             if !list.contains(&event) {
                 list.push(event);
             }
@@ -499,7 +497,8 @@ impl UpdateWebhook<'_> {
     pub fn template_findings(&self) -> Vec<Finding> {
         self.template.as_deref().map_or_else(Vec::new, |template| {
             let encoding = self.events.as_ref().and(self.encoding);
-            lint_partially(template, self.events.as_deref(), encoding)
+            let events = self.events.as_deref().map(known);
+            lint_partially(template, events.as_deref(), encoding)
         })
     }
 
@@ -538,8 +537,8 @@ impl UpdateWebhook<'_> {
                     "must not be empty when updated",
                 ));
             }
-            Some(events) => events.iter().copied().map(model::event_to_wire).collect(),
-            None => Vec::new(),
+            Some(events) => Some(wire_events(events)?),
+            None => None,
         };
         let headers = match &self.headers {
             Some(headers) => Some(
@@ -655,6 +654,32 @@ fn judge(findings: Vec<Finding>, strict: bool) -> Result<Vec<Finding>> {
         );
     }
     Ok(findings)
+}
+
+/// The known events among `events`: what a template can be linted against.
+fn known(events: &[Open<Event>]) -> Vec<Event> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Open::Known(event) => Some(*event),
+            Open::Unknown(_) => None,
+        })
+        .collect()
+}
+
+/// The wire events, after checking that every name this crate does not know has the shape of
+/// an event name (the variant is public, so [`Event::other`] may have been bypassed).
+fn wire_events(events: &[Open<Event>]) -> Result<Vec<Open<wire::Event>>> {
+    events
+        .iter()
+        .map(|event| {
+            if let Open::Unknown(name) = event {
+                vocabulary::check_event_name(name)
+                    .map_err(|err| Error::validation("events", err.to_string()))?;
+            }
+            Ok(model::open_event_to_wire(event))
+        })
+        .collect()
 }
 
 fn wire_headers(headers: &BTreeMap<String, String>) -> Result<Option<wire::CallbackHeaders>> {

@@ -379,7 +379,14 @@ async fn invalid_input_is_rejected_before_any_request() {
             "retry_delay",
         ),
         (webhooks.update(id()).send().await, "update"),
-        (webhooks.update(id()).events([]).send().await, "events"),
+        (
+            webhooks
+                .update(id())
+                .events(Vec::<Event>::new())
+                .send()
+                .await,
+            "events",
+        ),
         (webhooks.update(id()).url("not a url").send().await, "url"),
     ];
     for (result, field) in cases {

@@ -478,9 +478,9 @@ fn wire_create(index: usize) -> Result<wire::CreateWebhookRequest, Failure> {
         method: wire::HttpMethod::Post,
         encoding: wire::Encoding::Json,
         events: vec![
-            wire::Event::ReceivedSms,
-            wire::Event::DeliveredDr,
-            wire::Event::FailedDr,
+            wire::Event::ReceivedSms.into(),
+            wire::Event::DeliveredDr.into(),
+            wire::Event::FailedDr.into(),
         ],
         headers: Some(wire::CallbackHeaders(headers)),
         template: None,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
 use webhooks_ergonomic::{
-    AuthMode, CallbackMethod, Client, Encoding, Error, Event, HmacAlgorithm, WebhookId,
+    AuthMode, CallbackMethod, Client, Encoding, Error, Event, HmacAlgorithm, Open, WebhookId,
 };
 use webhooks_sandbox::{Sandbox, SandboxHandle};
 
@@ -51,9 +51,12 @@ async fn full_cycle(auth: AuthMode) {
         .await
         .unwrap_or_else(|err| panic!("create with {auth:?}: {err}"));
     assert_eq!(created.url, "https://example.com/hooks/cycle?source=test");
-    assert_eq!(created.method, CallbackMethod::Put);
-    assert_eq!(created.encoding, Encoding::FormEncoded);
-    assert_eq!(created.events, [Event::ReceivedSms, Event::DeliveredDr]);
+    assert_eq!(created.method, Open::Known(CallbackMethod::Put));
+    assert_eq!(created.encoding, Some(Open::Known(Encoding::FormEncoded)));
+    assert_eq!(
+        created.events,
+        [Event::ReceivedSms, Event::DeliveredDr].map(Open::Known)
+    );
     assert_eq!(
         created.headers,
         BTreeMap::from([("X-Receiver-Key".to_owned(), "k1".to_owned())])
@@ -76,8 +79,8 @@ async fn full_cycle(auth: AuthMode) {
         .await
         .unwrap_or_else(|err| panic!("update with {auth:?}: {err}"));
     assert_eq!(updated.id, created.id);
-    assert_eq!(updated.events, Event::DELIVERY_REPORTS);
-    assert_eq!(updated.encoding, Encoding::Json);
+    assert_eq!(updated.events, Event::DELIVERY_REPORTS.map(Open::Known));
+    assert_eq!(updated.encoding, Some(Open::Known(Encoding::Json)));
     assert_eq!(updated.url, created.url, "fields not sent are kept");
     assert_eq!(updated.headers, created.headers, "fields not sent are kept");
 
@@ -215,7 +218,11 @@ async fn list_all_walks_every_page_and_accounts_stay_apart() {
 
     let streamed: Vec<_> = sub.webhooks().list_all().try_collect().await.unwrap();
     assert_eq!(streamed.len(), 7);
-    assert!(streamed.iter().all(|w| w.events == [Event::OptOutSms]));
+    assert!(
+        streamed
+            .iter()
+            .all(|w| w.events == [Open::Known(Event::OptOutSms)])
+    );
 
     // The parent sees only its own, and can act for the sub-account per request.
     let own: Vec<_> = parent.webhooks().list_all().try_collect().await.unwrap();
