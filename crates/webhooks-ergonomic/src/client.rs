@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use progenitor_client::{Error as WireError, ResponseValue};
@@ -109,9 +110,9 @@ impl Client {
     fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Client> {
         let var = |name: &str| lookup(name).filter(|value| !value.is_empty());
         let key = var("MESSAGEMEDIA_API_KEY")
-            .ok_or_else(|| Error::validation("MESSAGEMEDIA_API_KEY", "is not set"))?;
+            .ok_or_else(|| Error::configuration("MESSAGEMEDIA_API_KEY", "is not set"))?;
         let secret = var("MESSAGEMEDIA_API_SECRET")
-            .ok_or_else(|| Error::validation("MESSAGEMEDIA_API_SECRET", "is not set"))?;
+            .ok_or_else(|| Error::configuration("MESSAGEMEDIA_API_SECRET", "is not set"))?;
         let mut builder = Client::builder().credentials(key, secret);
         if let Some(url) = var("MESSAGEMEDIA_BASE_URL") {
             builder = builder.base_url(url);
@@ -126,7 +127,7 @@ impl Client {
             None | Some("hmac") => {}
             Some("basic") => builder = builder.auth(AuthMode::Basic),
             Some(_) => {
-                return Err(Error::validation(
+                return Err(Error::configuration(
                     "MESSAGEMEDIA_AUTH",
                     "must be `basic` or `hmac`",
                 ));
@@ -176,15 +177,15 @@ impl Client {
         );
         let shared = &self.inner;
         let started = Instant::now();
+        let attempts_started = AtomicU32::new(1);
         let attempts = async {
             let mut attempt = 1;
             loop {
                 span.record("attempt", attempt);
+                attempts_started.store(attempt, Ordering::Relaxed);
                 let result = match tokio::time::timeout(shared.attempt_timeout, call()).await {
-                    Ok(result) => {
-                        result.map_err(|err| map_error(err, &operation, shared.attempt_timeout))
-                    }
-                    Err(_) => Err(Error::Timeout(shared.attempt_timeout)),
+                    Ok(result) => result.map_err(|err| map_error(err, &operation)),
+                    Err(_) => Err(Error::timeout()),
                 };
                 match result {
                     Ok(value) => {
@@ -207,10 +208,14 @@ impl Client {
                 }
             }
         };
-        let result = match tokio::time::timeout(shared.total_timeout, attempts).await {
+        let mut result = match tokio::time::timeout(shared.total_timeout, attempts).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout(shared.total_timeout)),
+            Err(_) => Err(Error::timeout()),
         };
+        if let Err(Error::Timeout { attempts, elapsed }) = &mut result {
+            *attempts = attempts_started.load(Ordering::Relaxed);
+            *elapsed = started.elapsed();
+        }
         span.record(
             "latency_ms",
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -233,7 +238,7 @@ pub(crate) struct Operation {
     pub(crate) success: u16,
 }
 
-fn map_error(err: WireError<ErrorBody>, operation: &Operation, timeout: Duration) -> Error {
+fn map_error(err: WireError<ErrorBody>, operation: &Operation) -> Error {
     match err {
         WireError::ErrorResponse(response) => {
             let status = response.status().as_u16();
@@ -246,7 +251,7 @@ fn map_error(err: WireError<ErrorBody>, operation: &Operation, timeout: Duration
         }
         WireError::CommunicationError(err)
         | WireError::ResponseBodyError(err)
-        | WireError::InvalidUpgrade(err) => Error::from_reqwest(err, timeout),
+        | WireError::InvalidUpgrade(err) => Error::from_reqwest(err),
         WireError::InvalidResponsePayload(bytes, err) => Error::Decode {
             status: operation.success,
             excerpt: webhooks_client::hooks::excerpt(&bytes, 512),
@@ -255,6 +260,7 @@ fn map_error(err: WireError<ErrorBody>, operation: &Operation, timeout: Duration
         WireError::UnexpectedResponse(response) => Error::UnexpectedStatus {
             status: response.status().as_u16(),
             message: String::new(),
+            details: Vec::new(),
         },
         WireError::InvalidRequest(reason) => Error::validation("request", reason),
         WireError::Custom(message) => Error::Transport {
@@ -365,19 +371,19 @@ impl ClientBuilder {
     /// Check the configuration and build the client.
     pub fn build(self) -> Result<Client> {
         let credentials = self.credentials.ok_or_else(|| {
-            Error::validation(
+            Error::configuration(
                 "credentials",
                 "set the API key and secret (ClientBuilder::credentials)",
             )
         })?;
         if credentials.api_key().is_empty() {
-            return Err(Error::validation("credentials", "the API key is empty"));
+            return Err(Error::configuration("credentials", "the API key is empty"));
         }
         let base_url = self.region.base_url().to_owned();
         match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
             _ => {
-                return Err(Error::validation(
+                return Err(Error::configuration(
                     "base_url",
                     "must be an http or https URL",
                 ));
@@ -398,7 +404,7 @@ impl ClientBuilder {
         let signer: Arc<dyn RequestSigner> = match self.auth {
             AuthMode::Basic => Arc::new(
                 BasicSigner::new(&credentials)
-                    .map_err(|err| Error::validation("credentials", err.0))?,
+                    .map_err(|err| Error::configuration("credentials", err.0))?,
             ),
             AuthMode::Hmac(algorithm) => Arc::new(HmacSigner::new(credentials.clone(), algorithm)),
         };
@@ -469,7 +475,7 @@ mod tests {
 
         let missing = Client::from_vars(vars(&[("MESSAGEMEDIA_API_KEY", "env-key")]));
         assert!(
-            matches!(missing, Err(Error::Validation { ref field, .. }) if field == "MESSAGEMEDIA_API_SECRET"),
+            matches!(missing, Err(Error::Configuration { ref setting, .. }) if setting == "MESSAGEMEDIA_API_SECRET"),
             "{missing:?}"
         );
         let wrong = Client::from_vars(vars(&[
@@ -478,7 +484,7 @@ mod tests {
             ("MESSAGEMEDIA_AUTH", "digest"),
         ]));
         assert!(
-            matches!(wrong, Err(Error::Validation { ref field, .. }) if field == "MESSAGEMEDIA_AUTH"),
+            matches!(wrong, Err(Error::Configuration { ref setting, .. }) if setting == "MESSAGEMEDIA_AUTH"),
             "{wrong:?}"
         );
     }
@@ -486,7 +492,7 @@ mod tests {
     #[test]
     fn build_rejects_missing_credentials_and_bad_urls() {
         assert!(
-            matches!(Client::builder().build(), Err(Error::Validation { field, .. }) if field == "credentials")
+            matches!(Client::builder().build(), Err(Error::Configuration { setting, .. }) if setting == "credentials")
         );
         let err = Client::builder()
             .credentials("k", "s")
@@ -494,7 +500,7 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(
-            matches!(err, Error::Validation { ref field, .. } if field == "base_url"),
+            matches!(err, Error::Configuration { ref setting, .. } if setting == "base_url"),
             "{err}"
         );
     }

@@ -143,7 +143,7 @@ async fn a_duplicate_url_and_method_is_a_conflict() {
     };
     create().send().await.unwrap();
     match create().send().await {
-        Err(Error::Conflict { message }) => assert!(!message.is_empty()),
+        Err(Error::Conflict { message, .. }) => assert!(!message.is_empty()),
         other => panic!("expected Conflict, got {other:?}"),
     }
     // Same URL, another method: a different subscription.
