@@ -94,6 +94,17 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
+    /// A client for the common case: these credentials, HMAC-SHA1 signing, the default region,
+    /// default retries and timeouts. Fails with [`Error::Configuration`] for an empty key.
+    ///
+    /// ```
+    /// let client = webhooks_ergonomic::Client::new("my-api-key", "my-api-secret")?;
+    /// # Ok::<(), webhooks_ergonomic::Error>(())
+    /// ```
+    pub fn new(api_key: impl Into<String>, api_secret: impl Into<String>) -> Result<Client> {
+        Client::builder().credentials(api_key, api_secret).build()
+    }
+
     /// Start configuring a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -487,6 +498,17 @@ mod tests {
             matches!(wrong, Err(Error::Configuration { ref setting, .. }) if setting == "MESSAGEMEDIA_AUTH"),
             "{wrong:?}"
         );
+    }
+
+    #[test]
+    fn new_uses_hmac_and_the_default_region() {
+        let client = Client::new("key", "secret").unwrap();
+        assert_eq!(client.base_url(), Region::default().base_url());
+        assert_eq!(client.inner.auth, AuthMode::default());
+        assert!(matches!(
+            Client::new("", "secret"),
+            Err(Error::Configuration { setting, .. }) if setting == "credentials"
+        ));
     }
 
     #[test]
