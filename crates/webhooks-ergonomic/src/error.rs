@@ -129,6 +129,13 @@ pub enum Error {
         #[source]
         source: Option<Source>,
     },
+    /// While listing every webhook, the server answered page `page` with exactly the webhooks
+    /// of the page before: it ignores `page`, and walking on would never end.
+    #[error("the server answered page {page} with the webhooks of page {}: it ignores `page`", page.saturating_sub(1))]
+    RepeatedPage {
+        /// The page that repeated its predecessor.
+        page: u32,
+    },
     /// A success answer whose body is not what the API documents.
     #[error("could not decode the {status} response: {excerpt}")]
     Decode {
@@ -173,6 +180,7 @@ impl Error {
             | Error::Decode { status, .. } => Some(*status),
             Error::Validation { .. }
             | Error::Configuration { .. }
+            | Error::RepeatedPage { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. } => None,
         }

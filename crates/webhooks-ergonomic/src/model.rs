@@ -50,7 +50,8 @@ impl fmt::Display for WebhookId {
     }
 }
 
-/// A webhook subscription as the platform stores it.
+/// A webhook subscription as the platform stores it. For tests that fake the client, build one
+/// with [`Webhook::new`] and set the public fields.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Webhook {
@@ -81,19 +82,58 @@ pub struct Webhook {
     pub retry_delay: Option<u32>,
 }
 
-/// One page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Webhook {
+    /// A webhook built by hand, for tests: `POST`, `JSON`, no events, headers or template, no
+    /// retries. Set the public fields for anything else.
+    ///
+    /// ```
+    /// use webhooks_ergonomic::{Event, Open, Webhook};
+    ///
+    /// let mut webhook = Webhook::new(uuid::Uuid::nil().into(), "https://example.com/h");
+    /// webhook.events = vec![Open::Known(Event::DeliveredDr)];
+    /// assert_eq!(webhook.retries, 0);
+    /// ```
+    pub fn new(id: WebhookId, url: impl Into<String>) -> Webhook {
+        Webhook {
+            id,
+            url: url.into(),
+            method: Open::Known(CallbackMethod::Post),
+            encoding: Some(Open::Known(Encoding::Json)),
+            headers: BTreeMap::new(),
+            events: Vec::new(),
+            template: None,
+            read_timeout: None,
+            retries: 0,
+            retry_delay: None,
+        }
+    }
+}
+
+/// One page of a listing. It serialises with the API's names (`page`, `pageSize`, `pageData`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The page number, from 0.
     pub page: u32,
     /// The page size the server applied.
+    #[serde(rename = "pageSize")]
     pub page_size: u32,
     /// The items of this page.
+    #[serde(rename = "pageData")]
     pub items: Vec<T>,
 }
 
 impl<T> Page<T> {
+    /// A page built by hand, for tests of code that fakes the client behind its own trait (the
+    /// type is `#[non_exhaustive]`, so it cannot be written as a literal outside this crate).
+    pub fn new(page: u32, page_size: u32, items: Vec<T>) -> Page<T> {
+        Page {
+            page,
+            page_size,
+            items,
+        }
+    }
+
     /// Whether this is the last page: it holds fewer items than the page size (the API has no
     /// total and no next link).
     pub fn is_last(&self) -> bool {
@@ -290,6 +330,16 @@ mod tests {
         .unwrap();
         let bare = Webhook::from(bare);
         assert_eq!((bare.encoding, bare.events), (None, vec![]));
+    }
+
+    #[test]
+    fn a_page_serialises_with_the_apis_names_like_a_webhook_does() {
+        let id: WebhookId = "76fa7010-8c1f-4a24-917a-4d62a54e744d".parse().unwrap();
+        let page = Page::new(0, 100, vec![Webhook::new(id, "https://e.com")]);
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["pageSize"], 100);
+        assert_eq!(json["pageData"][0]["url"], "https://e.com");
+        assert_eq!(serde_json::from_value::<Page<Webhook>>(json).unwrap(), page);
     }
 
     #[test]

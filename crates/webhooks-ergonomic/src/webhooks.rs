@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use webhooks_client::types as wire;
 
@@ -65,46 +66,29 @@ impl<'a> Webhooks<'a> {
         }
     }
 
-    /// Every webhook, page after page, until a short or empty page.
+    /// Every webhook, page after page, until a short or empty page: a builder (set
+    /// [`page_size`](ListAllWebhooks::page_size) and [`account`](ListAllWebhooks::account))
+    /// that is itself the stream, `Unpin`, so `try_next` needs no `pin!`.
     ///
     /// ```no_run
     /// # async fn run(client: webhooks_ergonomic::Client) -> webhooks_ergonomic::Result<()> {
     /// use futures::TryStreamExt;
     ///
     /// let all: Vec<_> = client.webhooks().list_all().try_collect().await?;
+    /// let mut pages = client.webhooks().list_all().page_size(20).account("SubAccount1");
+    /// while let Some(webhook) = pages.try_next().await? {
+    ///     println!("{}", webhook.url);
+    /// }
     /// # Ok(())
     /// # }
     /// ```
-    pub fn list_all(&self) -> impl Stream<Item = Result<Webhook>> + Send + 'static {
-        self.list_all_for(None)
-    }
-
-    /// Like [`Webhooks::list_all`], acting for `account`.
-    pub fn list_all_for(
-        &self,
-        account: Option<String>,
-    ) -> impl Stream<Item = Result<Webhook>> + Send + 'static {
-        let client = self.client.clone();
-        stream::try_unfold(Some(0u32), move |next| {
-            let client = client.clone();
-            let account = account.clone();
-            async move {
-                let Some(page) = next else { return Ok(None) };
-                let mut request = client.webhooks().list().page(page);
-                if let Some(account) = account {
-                    request = request.account(account);
-                }
-                let result = request.send().await?;
-                let next = if result.is_last() {
-                    None
-                } else {
-                    page.checked_add(1)
-                };
-                Ok::<_, Error>(Some((stream::iter(result.items.into_iter().map(Ok)), next)))
-            }
-        })
-        .try_flatten()
-        .boxed()
+    pub fn list_all(&self) -> ListAllWebhooks {
+        ListAllWebhooks {
+            client: self.client.clone(),
+            page_size: rules::DEFAULT_PAGE_SIZE,
+            account: None,
+            stream: None,
+        }
     }
 
     /// Update a webhook: only the fields set are sent.
@@ -411,6 +395,91 @@ impl ListWebhooks<'_> {
     }
 }
 
+/// Every webhook as a stream; see [`Webhooks::list_all`]. Setters apply until the first poll.
+///
+/// The stream ends after a page shorter than the page size (the API has no total and no next
+/// link). A server that answers a page with exactly the webhooks of the page before (one that
+/// ignores `page`) ends it with [`Error::RepeatedPage`] instead of looping for ever.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct ListAllWebhooks {
+    client: Client,
+    page_size: u32,
+    account: Option<String>,
+    stream: Option<BoxStream<'static, Result<Webhook>>>,
+}
+
+impl std::fmt::Debug for ListAllWebhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListAllWebhooks")
+            .field("page_size", &self.page_size)
+            .field("account", &self.account)
+            .field("started", &self.stream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ListAllWebhooks {
+    /// Webhooks per request, 1 to 100 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    fn pages(&self) -> BoxStream<'static, Result<Webhook>> {
+        let (client, page_size, account) =
+            (self.client.clone(), self.page_size, self.account.clone());
+        let start = (Some(0u32), Vec::<WebhookId>::new());
+        stream::try_unfold(start, move |(next, previous)| {
+            let client = client.clone();
+            let account = account.clone();
+            async move {
+                let Some(page) = next else { return Ok(None) };
+                let mut request = client.webhooks().list().page(page).page_size(page_size);
+                if let Some(account) = account {
+                    request = request.account(account);
+                }
+                let result = request.send().await?;
+                let ids: Vec<WebhookId> = result.items.iter().map(|w| w.id).collect();
+                if !ids.is_empty() && ids == previous {
+                    return Err(Error::RepeatedPage { page });
+                }
+                let next = if result.is_last() {
+                    None
+                } else {
+                    page.checked_add(1)
+                };
+                let items = stream::iter(result.items.into_iter().map(Ok));
+                Ok::<_, Error>(Some((items, (next, ids))))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+}
+
+impl Stream for ListAllWebhooks {
+    type Item = Result<Webhook>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.stream.is_none() {
+            self.stream = Some(self.pages());
+        }
+        match self.stream.as_mut() {
+            Some(stream) => stream.poll_next_unpin(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+}
+
 /// Builder of an update; see [`Webhooks::update`].
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `send` is awaited"]
@@ -455,6 +524,13 @@ impl UpdateWebhook<'_> {
             }
         }
         self.events = Some(list);
+        self
+    }
+
+    /// Remove every custom header (sends `"headers": {}`); the same as an empty
+    /// [`headers`](Self::headers), without naming a type for the empty list.
+    pub fn clear_headers(mut self) -> Self {
+        self.headers = Some(BTreeMap::new());
         self
     }
 

@@ -577,3 +577,16 @@ async fn secrets_never_appear_in_debug_or_display() {
         );
     }
 }
+
+#[tokio::test]
+async fn clear_headers_sends_an_empty_map_without_type_annotations() {
+    let server = Server::start(vec![answer(200, webhook_json(0))]).await;
+    client(&server)
+        .webhooks()
+        .update(id())
+        .clear_headers()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&server.requests()[0].body[..], br#"{"headers":{}}"#);
+}

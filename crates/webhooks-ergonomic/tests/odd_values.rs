@@ -1,6 +1,7 @@
 //! What the API may send beyond what this SDK knows (a new event, method or encoding, null or
 //! missing fields, header values over the request limit, fields it adds) decodes into values
-//! that keep the raw data, in list, list_all, create and update; a new event can be subscribed.
+//! that keep the raw data, in list, list_all, create and update; a new event can be subscribed;
+//! list_all takes its page size and account, and stops on a server that repeats a page.
 
 mod scripted;
 
@@ -147,4 +148,43 @@ async fn an_unknown_event_name_of_the_wrong_shape_is_rejected_before_any_io() {
         other => panic!("expected a validation error, got {other:?}"),
     }
     assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn list_all_stops_with_an_error_when_the_server_repeats_a_page() {
+    let page = |n: u32| {
+        format!(
+            r#"{{"page":{n},"pageSize":2,"pageData":[{},{}]}}"#,
+            webhook_json(0),
+            webhook_json(1)
+        )
+    };
+    let server = Server::start(vec![answer(200, page(0)), answer(200, page(0))]).await;
+    let mut all = client(&server).webhooks().list_all().page_size(2);
+    assert!(all.try_next().await.unwrap().is_some());
+    assert!(all.try_next().await.unwrap().is_some());
+    let err = all.try_next().await.unwrap_err();
+    assert!(matches!(err, Error::RepeatedPage { page: 1 }), "{err:?}");
+    assert_eq!(server.requests().len(), 2, "no third request");
+}
+
+#[tokio::test]
+async fn list_all_asks_with_its_page_size_and_account() {
+    let server = Server::start(vec![answer(
+        200,
+        r#"{"page":0,"pageSize":5,"pageData":[]}"#,
+    )])
+    .await;
+    let all: Vec<Webhook> = client(&server)
+        .webhooks()
+        .list_all()
+        .page_size(5)
+        .account("Sub7")
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(all.is_empty());
+    let seen = &server.requests()[0];
+    assert_eq!(seen.uri, "/v1/webhooks/messages?page=0&page_size=5");
+    assert_eq!(seen.headers["account"], "Sub7");
 }

@@ -230,7 +230,8 @@ async fn list_all_walks_every_page_and_accounts_stay_apart() {
     assert_eq!(own[0].url, "https://example.com/parent");
     let theirs: Vec<_> = parent
         .webhooks()
-        .list_all_for(Some("SubAccount1".to_owned()))
+        .list_all()
+        .account("SubAccount1")
         .try_collect()
         .await
         .unwrap();
