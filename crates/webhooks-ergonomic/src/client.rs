@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use progenitor_client::{Error as WireError, ResponseValue};
 use webhooks_client::hooks::{Inner, RequestSigner};
@@ -12,7 +12,7 @@ use webhooks_client::types::ErrorBody;
 
 use crate::auth::{AuthMode, BasicSigner, Credentials, HmacSigner};
 use crate::error::{Error, Result};
-use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::retry::RetryPolicy;
 use crate::webhooks::Webhooks;
 
 /// Where the API lives.
@@ -195,7 +195,7 @@ impl Client {
                 span.record("attempt", attempt);
                 attempts_started.store(attempt, Ordering::Relaxed);
                 let result = match tokio::time::timeout(shared.attempt_timeout, call()).await {
-                    Ok(result) => result.map_err(|err| map_error(err, &operation)),
+                    Ok(result) => result.map_err(|err| Error::from_wire(err, operation.success)),
                     Err(_) => Err(Error::timeout()),
                 };
                 match result {
@@ -247,38 +247,6 @@ pub(crate) struct Operation {
     pub(crate) path: &'static str,
     /// The documented success status, for decoding errors.
     pub(crate) success: u16,
-}
-
-fn map_error(err: WireError<ErrorBody>, operation: &Operation) -> Error {
-    match err {
-        WireError::ErrorResponse(response) => {
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(http::header::RETRY_AFTER)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| parse_retry_after(value, SystemTime::now()));
-            Error::from_response(status, retry_after, response.into_inner())
-        }
-        WireError::CommunicationError(err)
-        | WireError::ResponseBodyError(err)
-        | WireError::InvalidUpgrade(err) => Error::from_reqwest(err),
-        WireError::InvalidResponsePayload(bytes, err) => Error::Decode {
-            status: operation.success,
-            excerpt: webhooks_client::hooks::excerpt(&bytes, 512),
-            source: Some(Box::new(err)),
-        },
-        WireError::UnexpectedResponse(response) => Error::UnexpectedStatus {
-            status: response.status().as_u16(),
-            message: String::new(),
-            details: Vec::new(),
-        },
-        WireError::InvalidRequest(reason) => Error::validation("request", reason),
-        WireError::Custom(message) => Error::Transport {
-            message,
-            source: None,
-        },
-    }
 }
 
 /// Configures a [`Client`]. Every setting has a sensible default except the credentials.

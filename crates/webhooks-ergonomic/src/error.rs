@@ -1,8 +1,12 @@
 //! The one error type of every operation.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use progenitor_client::Error as WireError;
+use webhooks_client::hooks::{ERROR_EXCERPT_LIMIT, excerpt};
 use webhooks_client::types::ErrorBody;
+
+use crate::retry::parse_retry_after;
 
 /// A boxed error source (a transport or decoding failure underneath).
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -236,6 +240,40 @@ impl Error {
                 status,
                 message,
                 details,
+            },
+        }
+    }
+
+    /// Maps what the generated client failed with; `success` is the operation's documented
+    /// status, named when a success body does not decode.
+    pub(crate) fn from_wire(err: WireError<ErrorBody>, success: u16) -> Error {
+        match err {
+            WireError::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| parse_retry_after(value, SystemTime::now()));
+                Error::from_response(status, retry_after, response.into_inner())
+            }
+            WireError::CommunicationError(err)
+            | WireError::ResponseBodyError(err)
+            | WireError::InvalidUpgrade(err) => Error::from_reqwest(err),
+            WireError::InvalidResponsePayload(bytes, err) => Error::Decode {
+                status: success,
+                excerpt: excerpt(&bytes, ERROR_EXCERPT_LIMIT),
+                source: Some(Box::new(err)),
+            },
+            WireError::UnexpectedResponse(response) => Error::UnexpectedStatus {
+                status: response.status().as_u16(),
+                message: String::new(),
+                details: Vec::new(),
+            },
+            WireError::InvalidRequest(reason) => Error::validation("request", reason),
+            WireError::Custom(message) => Error::Transport {
+                message,
+                source: None,
             },
         }
     }
