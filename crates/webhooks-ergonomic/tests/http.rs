@@ -590,3 +590,29 @@ async fn clear_headers_sends_an_empty_map_without_type_annotations() {
         .unwrap();
     assert_eq!(&server.requests()[0].body[..], br#"{"headers":{}}"#);
 }
+
+#[tokio::test]
+async fn a_timeout_after_retries_says_how_many_attempts_and_how_long() {
+    let slow = |status| {
+        let mut slow = answer(status, r#"{"page":0,"pageSize":100,"pageData":[]}"#);
+        slow.delay = Duration::from_secs(5);
+        slow
+    };
+    let server = Server::start(vec![slow(200), slow(200), slow(200)]).await;
+    let hooks = Client::builder()
+        .base_url(&server.url)
+        .credentials("k", SECRET)
+        .retry(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
+        .attempt_timeout(Duration::from_millis(100))
+        .total_timeout(Duration::from_millis(250))
+        .build()
+        .unwrap();
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    match err {
+        Error::Timeout { attempts, elapsed } => {
+            assert_eq!(attempts, 3, "100 + 100 + the last 50 ms");
+            assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2));
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
