@@ -11,7 +11,7 @@
 //! and nothing is sent.
 //!
 //! One file per operation, each with its builder; this module holds the handler, the one send
-//! path they share ([`send`]) and the wire conversions create and update both need.
+//! path they share (`send`) and the wire conversions create and update both need.
 
 mod create;
 mod delete;
