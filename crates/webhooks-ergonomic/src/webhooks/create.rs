@@ -19,7 +19,7 @@ const CREATE: Operation = Operation {
     success: 201,
 };
 
-/// Builder of a create; see [`Webhooks::create`].
+/// Builder of a create; see [`Webhooks::create`](super::Webhooks::create).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct CreateWebhook<'a> {

@@ -12,7 +12,7 @@ const DELETE: Operation = Operation {
     success: 204,
 };
 
-/// Builder of a delete; see [`Webhooks::delete`].
+/// Builder of a delete; see [`Webhooks::delete`](super::Webhooks::delete).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct DeleteWebhook<'a> {

@@ -16,7 +16,7 @@ const RETRIEVE: Operation = Operation {
     success: 200,
 };
 
-/// Builder of a list; see [`Webhooks::list`].
+/// Builder of a list; see [`Webhooks::list`](super::Webhooks::list).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct ListWebhooks<'a> {
@@ -80,7 +80,7 @@ impl<'a> ListWebhooks<'a> {
     }
 }
 
-/// Every webhook as a stream; see [`Webhooks::list_all`]. Setters apply until the first poll.
+/// Every webhook as a stream; see [`Webhooks::list_all`](super::Webhooks::list_all). Setters apply until the first poll.
 ///
 /// The stream ends after a page shorter than the page size (the API has no total and no next
 /// link). A server that answers a page with exactly the webhooks of the page before (one that

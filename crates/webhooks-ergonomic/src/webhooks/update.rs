@@ -19,7 +19,7 @@ const UPDATE: Operation = Operation {
     success: 200,
 };
 
-/// Builder of an update; see [`Webhooks::update`].
+/// Builder of an update; see [`Webhooks::update`](super::Webhooks::update).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct UpdateWebhook<'a> {
