@@ -279,6 +279,17 @@ fn normalise_schema(map: &mut Map<String, Value>) {
             map.insert(exclusive.into(), Value::Bool(true));
         }
     }
+    // `allOf: [one schema]` beside `nullable` or a description is the 3.0 idiom for a nullable
+    // or annotated `$ref`: compare the schema it wraps, the wrapper's own keywords winning.
+    if let Some(Value::Array(parts)) = map.get("allOf")
+        && let [Value::Object(wrapped)] = parts.as_slice()
+    {
+        let wrapped = wrapped.clone();
+        map.remove("allOf");
+        for (key, value) in wrapped {
+            map.entry(key).or_insert(value);
+        }
+    }
     for combinator in ["oneOf", "anyOf"] {
         let Some(Value::Array(options)) = map.get(combinator) else {
             continue;
@@ -317,6 +328,20 @@ mod tests {
         let path = dir.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_single_all_of_wrapper_compares_as_the_schema_it_wraps() {
+        let mut node = json!({
+            "nullable": true,
+            "description": "outer",
+            "allOf": [{"type": "string", "enum": ["A"], "description": "inner"}]
+        });
+        normalise(&mut node, false);
+        assert_eq!(
+            node,
+            json!({"nullable": true, "description": "outer", "type": "string", "enum": ["A"]})
+        );
     }
 
     #[test]

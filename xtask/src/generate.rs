@@ -3,7 +3,7 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
 use crate::spec::Spec;
@@ -63,9 +63,10 @@ pub fn run(spec_path: &Path, out: &Path, mode: Mode) -> Result<(), Error> {
 pub fn render(spec: &Spec) -> Result<String, Error> {
     lint::check(spec)?;
     let openapi = spec.openapi()?;
-    let tokens = without_raw_panics(|| Generator::new(&settings()).generate_tokens(&openapi))
-        .map_err(Error::Generator)?
-        .map_err(|err| Error::Generator(first_line(&err.to_string())))?;
+    let tokens =
+        without_raw_panics(|| Generator::new(&settings(spec.tree())).generate_tokens(&openapi))
+            .map_err(Error::Generator)?
+            .map_err(|err| Error::Generator(first_line(&err.to_string())))?;
     let file =
         syn::parse2::<syn::File>(tokens).map_err(|err| Error::Unparsable(err.to_string()))?;
     Ok(format!(
@@ -79,9 +80,19 @@ pub fn render(spec: &Spec) -> Result<String, Error> {
 /// How the client is generated: the Builder interface, one merged client, an inner type that
 /// carries the request signer, our own `ClientHooks` impl (in `hooks.rs`), JSON Schema on
 /// every type, and ordered maps (`BTreeMap`: deterministic iteration, no hasher seeding per
-/// decoded webhook, and the same map type the ergonomic crate hands to users).
-fn settings() -> GenerationSettings {
+/// decoded webhook, and the same map type the ergonomic crate hands to users). Each schema
+/// marked `x-open-enum: <closed enum>` becomes `webhooks_client::open::Open<closed enum>`:
+/// typify cannot emit an enum that keeps unknown values, so the contract names where one is
+/// needed and the handwritten type beside `hooks.rs` supplies it.
+fn settings(tree: &serde_json::Value) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
+    for (schema, closed) in open_enums(tree) {
+        settings.with_replacement(
+            schema,
+            format!("crate::open::Open<crate::types::{closed}>"),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
@@ -90,6 +101,19 @@ fn settings() -> GenerationSettings {
         .with_derive("schemars::JsonSchema")
         .with_map_type("::std::collections::BTreeMap");
     settings
+}
+
+/// `(schema name, closed enum name)` for every component schema with `x-open-enum`.
+fn open_enums(tree: &serde_json::Value) -> Vec<(String, String)> {
+    tree.pointer("/components/schemas")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, schema)| {
+            let closed = schema.get("x-open-enum")?.as_str()?;
+            Some((name.clone(), closed.to_owned()))
+        })
+        .collect()
 }
 
 /// Runs `generate`, turning a panic into `Err` and keeping the default panic hook quiet: the

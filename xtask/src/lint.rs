@@ -456,6 +456,9 @@ impl<'a> Lint<'a> {
                 if parent_key == "parameters" {
                     self.parameter_style(node, at);
                 }
+                // An `x-open-enum` schema is replaced by a handwritten type (see generate.rs): no
+                // code is generated from its own keywords, which only inform other tools.
+                let replaced = map.contains_key("x-open-enum");
                 for (key, value) in map {
                     if DATA_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
                         continue;
@@ -463,10 +466,10 @@ impl<'a> Lint<'a> {
                     let child = at.join(key);
                     match (key.as_str(), value) {
                         ("$ref", Value::String(reference)) => self.reference(reference, &child, at),
-                        ("format", Value::String(format)) if FORMATS_NEEDING_CHRONO.contains(&format.as_str()) => {
+                        ("format", Value::String(format)) if !replaced && FORMATS_NEEDING_CHRONO.contains(&format.as_str()) => {
                             self.report(Family::Generator, child, format!("`format: {format}` generates chrono types, and webhooks-client does not depend on chrono: use a plain `type: string` and say the format in the description (the ergonomic layer parses it)"));
                         }
-                        ("pattern", Value::String(_)) => self.report(Family::Generator, child, "`pattern` generates a regress-checked newtype, and webhooks-client does not depend on regress: describe the rule and enforce it in the ergonomic layer's validation"),
+                        ("pattern", Value::String(_)) if !replaced => self.report(Family::Generator, child, "`pattern` generates a regress-checked newtype, and webhooks-client does not depend on regress: describe the rule and enforce it in the ergonomic layer's validation"),
                         ("type", Value::Array(_)) => self.report(Family::Generator, child, "a `type` array is OpenAPI 3.1; in a 3.0 document use one type and `nullable: true`"),
                         _ => {
                             // `components.parameters` is a map whose values are parameters.
@@ -567,6 +570,22 @@ mod tests {
             "{}",
             found[0].message
         );
+    }
+
+    #[test]
+    fn pattern_is_refused_except_on_a_schema_replaced_by_an_open_enum() {
+        let mut doc = minimal();
+        doc["components"]["schemas"]["Name"] = json!({
+            "type": "string", "pattern": "^[A-Z]+$", "description": "A name.", "example": "A"
+        });
+        let found = findings(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].location.to_string(),
+            "#/components/schemas/Name/pattern"
+        );
+        doc["components"]["schemas"]["Name"]["x-open-enum"] = json!("Known");
+        assert_eq!(findings(&doc), vec![]);
     }
 
     #[test]

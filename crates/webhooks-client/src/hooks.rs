@@ -3,7 +3,9 @@
 //! The generated [`Client`] carries an [`Inner`] and calls this module's
 //! [`ClientHooks`] implementation around every request:
 //!
-//! - **`pre`** hands the final [`reqwest::Request`] (method, URL with query, headers and body
+//! - **`pre`** first removes the `api-version` header progenitor adds to every request from the
+//!   contract's `info.version` (no vendor client sends it; it is our document's version, not an
+//!   API parameter), then hands the final [`reqwest::Request`] (method, URL with query, headers and body
 //!   bytes exactly as they will be sent) to the [`RequestSigner`] held by [`Inner`], if any. That
 //!   is where HMAC signing happens: the signer sees what is sent, not a reconstruction.
 //! - **`exec`** sends the request and, for a 4xx or 5xx answer whose body is not an
@@ -26,6 +28,9 @@ use crate::Client;
 pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// How many bytes of a non-`ErrorBody` error body are kept as the normalized `message`.
 pub const ERROR_EXCERPT_LIMIT: usize = 512;
+
+/// The header progenitor adds from `info.version`; removed before signing and sending.
+const GENERATOR_VERSION_HEADER: &str = "api-version";
 
 /// Signs a request in place, just before it is sent.
 ///
@@ -80,6 +85,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
+        request.headers_mut().remove(GENERATOR_VERSION_HEADER);
         match &self.inner().signer {
             Some(signer) => signer
                 .sign(request)

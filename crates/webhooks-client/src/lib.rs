@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod hooks;
+pub mod open;
 
 #[allow(
     missing_docs,

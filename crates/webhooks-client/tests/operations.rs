@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use webhooks_client::hooks::{Inner, RequestSigner, SignError};
+use webhooks_client::open::Open;
 use webhooks_client::types::{
     self, CreateWebhookRequest, Encoding, Event, HttpMethod, UpdateWebhookRequest,
 };
@@ -80,7 +81,7 @@ async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
         .url("https://example.com/hook")
         .method(HttpMethod::Post)
         .encoding(Encoding::Json)
-        .events(vec![Event::ReceivedSms, Event::DeliveredDr])
+        .events(vec![Event::ReceivedSms.into(), Event::DeliveredDr.into()])
         .retries(Some(3));
     let created = client(&server)
         .create_webhook()
@@ -91,7 +92,10 @@ async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
         .unwrap();
     assert_eq!(created.status(), 201);
     assert_eq!(created.id.to_string(), ID);
-    assert_eq!(created.events, vec![Event::ReceivedSms, Event::DeliveredDr]);
+    assert_eq!(
+        created.events,
+        Some(vec![Event::ReceivedSms.into(), Event::DeliveredDr.into()])
+    );
     assert_eq!(created.read_timeout, Some(5000));
 
     let seen = server.only_request();
@@ -99,6 +103,10 @@ async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
     assert_eq!(seen.uri, "/v1/webhooks/messages");
     assert_eq!(seen.headers["account"], "Sub1");
     assert_eq!(seen.headers["content-type"], "application/json");
+    assert!(
+        seen.headers.get("api-version").is_none(),
+        "the generator's api-version header never reaches the wire"
+    );
     let sent: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
     assert_eq!(
         sent,
@@ -126,6 +134,33 @@ async fn list_sends_page_and_page_size_and_decodes_the_camel_case_page() {
         "no Account header unless asked"
     );
     assert!(seen.body.is_empty());
+}
+
+#[tokio::test]
+async fn a_page_with_unknown_values_nulls_and_long_headers_decodes_whole() {
+    let long = "v".repeat(5000);
+    let odd = format!(
+        r#"{{"id":"{ID}","url":"https://e.com","method":"HEAD","encoding":null,"events":["RECEIVED_RCS","DELIVERED_DR"],"headers":{{"X-Long":"{long}"}}}}"#
+    );
+    let missing = format!(r#"{{"id":"{ID}","url":"https://e.com","method":"POST","events":null}}"#);
+    let page = format!(r#"{{"page":0,"pageSize":100,"pageData":[{odd},{missing}]}}"#);
+    let server = Server::answering(200, "application/json", Box::leak(page.into_boxed_str())).await;
+    let got = client(&server).retrieve_webhooks().send().await.unwrap();
+    let (first, second) = (&got.page_data[0], &got.page_data[1]);
+    assert_eq!(first.method, Open::Unknown("HEAD".to_owned()));
+    assert_eq!(first.encoding, None);
+    assert_eq!(
+        first.events,
+        Some(vec![
+            Open::Unknown("RECEIVED_RCS".to_owned()),
+            Open::Known(Event::DeliveredDr)
+        ])
+    );
+    assert_eq!(first.headers.as_ref().unwrap()["X-Long"].len(), 5000);
+    assert_eq!(
+        (second.encoding.as_ref(), second.events.as_ref()),
+        (None, None)
+    );
 }
 
 #[tokio::test]
@@ -177,7 +212,7 @@ async fn a_400_decodes_message_and_details() {
         .url("nope")
         .method(HttpMethod::Get)
         .encoding(Encoding::Xml)
-        .events(vec![Event::OptOutSms]);
+        .events(vec![Event::OptOutSms.into()]);
     match client(&server).create_webhook().body(body).send().await {
         Err(Error::ErrorResponse(err)) => {
             assert_eq!(err.status(), 400);
@@ -244,7 +279,7 @@ async fn the_signer_sees_the_final_method_target_and_body_bytes() {
     let server = Server::answering(200, "application/json", WEBHOOK).await;
     let signer = Arc::new(RecordingSigner::default());
     let client = Client::new(&server.base_url, Inner::with_signer(signer.clone()));
-    let body = UpdateWebhookRequest::builder().events(vec![Event::FailedDr]);
+    let body = UpdateWebhookRequest::builder().events(Some(vec![Event::FailedDr.into()]));
     client
         .update_webhook()
         .webhook_id(ID.parse::<uuid::Uuid>().unwrap())

@@ -8,7 +8,7 @@ use webhooks_ergonomic::Client;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
-    let mut webhooks = std::pin::pin!(client.webhooks().list_all());
+    let mut webhooks = client.webhooks().list_all().page_size(50);
     while let Some(webhook) = webhooks.try_next().await? {
         println!(
             "{}  {} {}  {:?}",

@@ -1,8 +1,12 @@
 //! The one error type of every operation.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use progenitor_client::Error as WireError;
+use webhooks_client::hooks::{ERROR_EXCERPT_LIMIT, excerpt};
 use webhooks_client::types::ErrorBody;
+
+use crate::retry::parse_retry_after;
 
 /// A boxed error source (a transport or decoding failure underneath).
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -22,6 +26,15 @@ pub enum Error {
         /// The rule it breaks.
         reason: String,
     },
+    /// The client is misconfigured (a missing environment variable, no credentials, a base URL
+    /// that does not parse); nothing was sent.
+    #[error("configuration: `{setting}` {reason}")]
+    Configuration {
+        /// The setting or environment variable (`MESSAGEMEDIA_API_KEY`, `base_url`, ...).
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// 400: the server rejected the request.
     #[error("bad request: {message}{}", details_suffix(details))]
     BadRequest {
@@ -32,33 +45,47 @@ pub enum Error {
     },
     /// 401: missing or wrong credentials.
     #[error(
-        "unauthorized: check the API key and secret{}",
-        message_suffix(message)
+        "unauthorized: check the API key and secret{}{}",
+        message_suffix(message),
+        details_suffix(details)
     )]
     Unauthorized {
         /// The server's message, if any.
         message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
     /// 403: the feature is not enabled for this account.
     #[error(
-        "forbidden: the feature is not enabled for this account{}",
-        message_suffix(message)
+        "forbidden: the feature is not enabled for this account{}{}",
+        message_suffix(message),
+        details_suffix(details)
     )]
     FeatureDisabled {
         /// The server's message, if any.
         message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
     /// 404: no such webhook (or a malformed id).
-    #[error("not found{}", message_suffix(message))]
+    #[error("not found{}{}", message_suffix(message), details_suffix(details))]
     NotFound {
         /// The server's message, if any.
         message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
     /// 409: a webhook with the same url and method already exists.
-    #[error("conflict: {message}")]
+    #[error(
+        "conflict: {}{}",
+        if message.is_empty() { "a webhook with the same url and method already exists" } else { message },
+        details_suffix(details)
+    )]
     Conflict {
-        /// The server's message.
+        /// The server's message, if any.
         message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
     /// 429: too many requests.
     #[error("rate limited{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
@@ -75,16 +102,28 @@ pub enum Error {
         message: String,
     },
     /// Another status the API does not document.
-    #[error("unexpected status {status}{}", message_suffix(message))]
+    #[error(
+        "unexpected status {status}{}{}",
+        message_suffix(message),
+        details_suffix(details)
+    )]
     UnexpectedStatus {
         /// The status code.
         status: u16,
         /// The server's message, or an excerpt of its body.
         message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
-    /// No answer within the configured timeout.
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
+    /// No answer in time: an attempt outlasted the per-attempt timeout and no retry was left,
+    /// or the operation outlasted the total timeout.
+    #[error("timed out after {attempts} attempt(s) and {elapsed:?} in total")]
+    Timeout {
+        /// How many attempts were started.
+        attempts: u32,
+        /// How long the operation ran, retries and waits included.
+        elapsed: Duration,
+    },
     /// The request could not be sent or the answer not received (connection refused, reset, TLS).
     #[error("transport error: {message}")]
     Transport {
@@ -93,6 +132,13 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: Option<Source>,
+    },
+    /// While listing every webhook, the server answered page `page` with exactly the webhooks
+    /// of the page before: it ignores `page`, and walking on would never end.
+    #[error("the server answered page {page} with the webhooks of page {}: it ignores `page`", page.saturating_sub(1))]
+    RepeatedPage {
+        /// The page that repeated its predecessor.
+        page: u32,
     },
     /// A success answer whose body is not what the API documents.
     #[error("could not decode the {status} response: {excerpt}")]
@@ -136,14 +182,18 @@ impl Error {
             Error::Server { status, .. }
             | Error::UnexpectedStatus { status, .. }
             | Error::Decode { status, .. } => Some(*status),
-            Error::Validation { .. } | Error::Timeout(_) | Error::Transport { .. } => None,
+            Error::Validation { .. }
+            | Error::Configuration { .. }
+            | Error::RepeatedPage { .. }
+            | Error::Timeout { .. }
+            | Error::Transport { .. } => None,
         }
     }
 
     /// Whether trying again may succeed: 429, 502, 503, 504, timeouts and transport failures.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Timeout(_) | Error::Transport { .. } => true,
+            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
             Error::Server { status, .. } => matches!(status, 502..=504),
             _ => false,
         }
@@ -156,6 +206,21 @@ impl Error {
         }
     }
 
+    pub(crate) fn configuration(setting: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Configuration {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A timeout whose attempt count and elapsed time the executor fills in.
+    pub(crate) fn timeout() -> Error {
+        Error::Timeout {
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// Maps an error answer (status, its `Retry-After`, and its body) to an `Error`.
     pub(crate) fn from_response(
         status: u16,
@@ -165,20 +230,58 @@ impl Error {
         let ErrorBody { message, details } = body;
         match status {
             400 => Error::BadRequest { message, details },
-            401 => Error::Unauthorized { message },
-            403 => Error::FeatureDisabled { message },
-            404 => Error::NotFound { message },
-            409 => Error::Conflict { message },
+            401 => Error::Unauthorized { message, details },
+            403 => Error::FeatureDisabled { message, details },
+            404 => Error::NotFound { message, details },
+            409 => Error::Conflict { message, details },
             429 => Error::RateLimited { retry_after },
             500..=599 => Error::Server { status, message },
-            _ => Error::UnexpectedStatus { status, message },
+            _ => Error::UnexpectedStatus {
+                status,
+                message,
+                details,
+            },
+        }
+    }
+
+    /// Maps what the generated client failed with; `success` is the operation's documented
+    /// status, named when a success body does not decode.
+    pub(crate) fn from_wire(err: WireError<ErrorBody>, success: u16) -> Error {
+        match err {
+            WireError::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| parse_retry_after(value, SystemTime::now()));
+                Error::from_response(status, retry_after, response.into_inner())
+            }
+            WireError::CommunicationError(err)
+            | WireError::ResponseBodyError(err)
+            | WireError::InvalidUpgrade(err) => Error::from_reqwest(err),
+            WireError::InvalidResponsePayload(bytes, err) => Error::Decode {
+                status: success,
+                excerpt: excerpt(&bytes, ERROR_EXCERPT_LIMIT),
+                source: Some(Box::new(err)),
+            },
+            WireError::UnexpectedResponse(response) => Error::UnexpectedStatus {
+                status: response.status().as_u16(),
+                message: String::new(),
+                details: Vec::new(),
+            },
+            WireError::InvalidRequest(reason) => Error::validation("request", reason),
+            WireError::Custom(message) => Error::Transport {
+                message,
+                source: None,
+            },
         }
     }
 
     /// Maps a transport failure.
-    pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Duration) -> Error {
+    pub(crate) fn from_reqwest(err: reqwest::Error) -> Error {
         if err.is_timeout() {
-            return Error::Timeout(timeout);
+            return Error::timeout();
         }
         // reqwest's Display may include the URL; it never includes headers, so no secret.
         Error::Transport {
@@ -232,7 +335,7 @@ mod tests {
         assert!(Error::from_response(503, None, body("", &[])).is_retryable());
         assert!(!Error::from_response(500, None, body("", &[])).is_retryable());
         assert!(!Error::from_response(409, None, body("", &[])).is_retryable());
-        assert!(Error::Timeout(Duration::from_secs(1)).is_retryable());
+        assert!(Error::timeout().is_retryable());
         assert!(!Error::validation("url", "bad").is_retryable());
     }
 
@@ -249,5 +352,33 @@ mod tests {
         );
         let err = Error::from_response(429, Some(Duration::from_secs(7)), body("", &[]));
         assert_eq!(err.to_string(), "rate limited (retry after 7s)");
+        let timeout = Error::Timeout {
+            attempts: 3,
+            elapsed: Duration::from_millis(1500),
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "timed out after 3 attempt(s) and 1.5s in total"
+        );
+    }
+
+    #[test]
+    fn every_4xx_keeps_the_servers_details() {
+        for status in [400, 401, 403, 404, 409, 418] {
+            let err = Error::from_response(status, None, body("m", &["/id: unknown"]));
+            assert!(
+                err.to_string().ends_with("(/id: unknown)"),
+                "{status}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_conflict_without_a_message_still_says_what_conflicts() {
+        let err = Error::from_response(409, None, body("", &[]));
+        assert_eq!(
+            err.to_string(),
+            "conflict: a webhook with the same url and method already exists"
+        );
     }
 }

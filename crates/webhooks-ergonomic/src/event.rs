@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use webhooks_client::open::Open;
+
 /// A messaging event a webhook can subscribe to.
 ///
 /// The API knows exactly nine events. They fall in three groups:
@@ -100,6 +102,56 @@ impl Event {
     /// Whether this is an inbound message (`RECEIVED_SMS` or `RECEIVED_MMS`).
     pub const fn is_inbound(self) -> bool {
         matches!(self, Event::ReceivedSms | Event::ReceivedMms)
+    }
+
+    /// An event by its wire name, including one the vendor added after this crate was released:
+    /// a name this crate knows gives [`Open::Known`], any other [`Open::Unknown`]. The name must
+    /// be non-empty and made of `A`-`Z`, `0`-`9` and `_`, as every event name of the API is; the
+    /// API itself answers 400 to a name it does not know.
+    ///
+    /// ```
+    /// use webhooks_ergonomic::{Event, Open};
+    ///
+    /// assert_eq!(Event::other("RECEIVED_RCS")?, Open::Unknown("RECEIVED_RCS".into()));
+    /// assert_eq!(Event::other("DELIVERED_DR")?, Open::Known(Event::DeliveredDr));
+    /// assert!(Event::other("received_rcs").is_err());
+    /// # Ok::<(), webhooks_ergonomic::event::InvalidEventName>(())
+    /// ```
+    pub fn other(name: &str) -> Result<Open<Event>, InvalidEventName> {
+        check_event_name(name)?;
+        Ok(name
+            .parse()
+            .map_or_else(|_| Open::Unknown(name.to_owned()), Open::Known))
+    }
+}
+
+/// Checks the shape every event name of the API has: non-empty, `[A-Z0-9_]` only.
+pub(crate) fn check_event_name(name: &str) -> Result<(), InvalidEventName> {
+    let well_formed = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if well_formed {
+        Ok(())
+    } else {
+        Err(InvalidEventName {
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// The error of [`Event::other`]: the name is empty or holds a character other than `A`-`Z`,
+/// `0`-`9` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{name}` is not an event name: expected a non-empty name of A-Z, 0-9 and _")]
+pub struct InvalidEventName {
+    name: String,
+}
+
+impl InvalidEventName {
+    /// The rejected name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -306,6 +358,28 @@ mod tests {
             "wire names are case-sensitive"
         );
         assert!(serde_json::from_str::<CallbackMethod>("\"HEAD\"").is_err());
+    }
+
+    #[test]
+    fn other_names_must_be_upper_case_letters_digits_and_underscores() {
+        assert_eq!(
+            Event::other("RECEIVED_RCS_2"),
+            Ok(Open::Unknown("RECEIVED_RCS_2".to_owned()))
+        );
+        assert_eq!(
+            Event::other("OPT_OUT_SMS"),
+            Ok(Open::Known(Event::OptOutSms))
+        );
+        for bad in [
+            "",
+            "received_rcs",
+            "RECEIVED-RCS",
+            "RECEIVED RCS",
+            "ÉVÉNEMENT",
+        ] {
+            let err = Event::other(bad).unwrap_err();
+            assert_eq!(err.name(), bad);
+        }
     }
 
     #[test]

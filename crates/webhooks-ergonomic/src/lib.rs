@@ -80,10 +80,20 @@ mod webhooks;
 pub use auth::{AuthMode, Credentials, HmacAlgorithm};
 pub use client::{Client, ClientBuilder, Region, USER_AGENT};
 pub use error::{Error, Result};
-pub use event::{CallbackMethod, Encoding, Event};
+pub use event::{CallbackMethod, Encoding, Event, Open};
 pub use model::{Page, Webhook, WebhookId};
 pub use retry::RetryPolicy;
-pub use webhooks::{CreateWebhook, DeleteWebhook, ListWebhooks, UpdateWebhook, Webhooks};
+pub use webhooks::{
+    CreateWebhook, DeleteWebhook, ListAllWebhooks, ListWebhooks, UpdateWebhook, Webhooks,
+};
 
 /// The spec-exact types generated from the OpenAPI contract, for code that needs the wire shapes.
 pub use webhooks_client::types as wire;
+
+/// The `http` crate of this crate's public signatures (methods, header maps), so callers need not
+/// match its version themselves.
+pub use http;
+/// The `reqwest` crate of this crate's public signatures ([`ClientBuilder::http_client`]).
+pub use reqwest;
+/// Why a request could not be signed (what a custom signer returns).
+pub use webhooks_client::hooks::SignError;

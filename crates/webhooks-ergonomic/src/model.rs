@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use webhooks_client::open::Open;
 use webhooks_client::types as wire;
 
 use crate::event::{CallbackMethod, Encoding, Event};
@@ -49,7 +50,8 @@ impl fmt::Display for WebhookId {
     }
 }
 
-/// A webhook subscription as the platform stores it.
+/// A webhook subscription as the platform stores it. For tests that fake the client, build one
+/// with [`Webhook::new`] and set the public fields.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Webhook {
@@ -57,14 +59,19 @@ pub struct Webhook {
     pub id: WebhookId,
     /// The URL the platform calls.
     pub url: String,
-    /// The method the platform calls it with.
-    pub method: CallbackMethod,
-    /// How callback bodies are encoded.
-    pub encoding: Encoding,
-    /// Extra headers sent with every callback.
+    /// The method the platform calls it with; a method this crate does not know is kept as
+    /// [`Open::Unknown`].
+    pub method: Open<CallbackMethod>,
+    /// How callback bodies are encoded; `None` when the platform sent none (its spec says the
+    /// encoding "can be null if missing/unknown"), [`Open::Unknown`] for one this crate does not
+    /// know.
+    pub encoding: Option<Open<Encoding>>,
+    /// Extra headers sent with every callback, as stored (values may exceed the 1000
+    /// characters a request may set).
     pub headers: BTreeMap<String, String>,
-    /// The events that trigger it.
-    pub events: Vec<Event>,
+    /// The events that trigger it (empty when the platform sent none); an event this crate
+    /// does not know is kept as [`Open::Unknown`].
+    pub events: Vec<Open<Event>>,
     /// The Velocity template of the callback body, when set.
     pub template: Option<String>,
     /// How long the platform waits for your answer, in ms, when set.
@@ -75,19 +82,58 @@ pub struct Webhook {
     pub retry_delay: Option<u32>,
 }
 
-/// One page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Webhook {
+    /// A webhook built by hand, for tests: `POST`, `JSON`, no events, headers or template, no
+    /// retries. Set the public fields for anything else.
+    ///
+    /// ```
+    /// use webhooks_ergonomic::{Event, Open, Webhook};
+    ///
+    /// let mut webhook = Webhook::new(uuid::Uuid::nil().into(), "https://example.com/h");
+    /// webhook.events = vec![Open::Known(Event::DeliveredDr)];
+    /// assert_eq!(webhook.retries, 0);
+    /// ```
+    pub fn new(id: WebhookId, url: impl Into<String>) -> Webhook {
+        Webhook {
+            id,
+            url: url.into(),
+            method: Open::Known(CallbackMethod::Post),
+            encoding: Some(Open::Known(Encoding::Json)),
+            headers: BTreeMap::new(),
+            events: Vec::new(),
+            template: None,
+            read_timeout: None,
+            retries: 0,
+            retry_delay: None,
+        }
+    }
+}
+
+/// One page of a listing. It serialises with the API's names (`page`, `pageSize`, `pageData`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The page number, from 0.
     pub page: u32,
     /// The page size the server applied.
+    #[serde(rename = "pageSize")]
     pub page_size: u32,
     /// The items of this page.
+    #[serde(rename = "pageData")]
     pub items: Vec<T>,
 }
 
 impl<T> Page<T> {
+    /// A page built by hand, for tests of code that fakes the client behind its own trait (the
+    /// type is `#[non_exhaustive]`, so it cannot be written as a literal outside this crate).
+    pub fn new(page: u32, page_size: u32, items: Vec<T>) -> Page<T> {
+        Page {
+            page,
+            page_size,
+            items,
+        }
+    }
+
     /// Whether this is the last page: it holds fewer items than the page size (the API has no
     /// total and no next link).
     pub fn is_last(&self) -> bool {
@@ -159,43 +205,73 @@ pub(crate) fn encoding_from_wire(encoding: wire::Encoding) -> Encoding {
     }
 }
 
+/// The open wire value of an open event: a known one maps variant to variant, an unknown one
+/// keeps its text.
+pub(crate) fn open_event_to_wire(event: &Open<Event>) -> Open<wire::Event> {
+    match event {
+        Open::Known(event) => Open::Known(event_to_wire(*event)),
+        Open::Unknown(raw) => Open::Unknown(raw.clone()),
+    }
+}
+
+fn open_from_wire<W, D>(value: Open<W>, from_wire: impl FnOnce(W) -> D) -> Open<D> {
+    match value {
+        Open::Known(known) => Open::Known(from_wire(known)),
+        Open::Unknown(raw) => Open::Unknown(raw),
+    }
+}
+
 /// Negative numbers from the server are nonsense for these fields; they read as absent.
 fn non_negative(value: Option<i32>) -> Option<u32> {
     value.and_then(|v| u32::try_from(v).ok())
 }
 
 impl From<wire::Webhook> for Webhook {
+    /// Every wire field is named here, so a field added to the contract fails to compile until
+    /// it is carried over (or deliberately dropped) rather than vanishing silently.
     fn from(webhook: wire::Webhook) -> Self {
+        let wire::Webhook {
+            id,
+            url,
+            method,
+            encoding,
+            headers,
+            events,
+            template,
+            read_timeout,
+            retries,
+            retry_delay,
+        } = webhook;
         Webhook {
-            id: WebhookId(webhook.id),
-            url: webhook.url,
-            method: method_from_wire(webhook.method),
-            encoding: encoding_from_wire(webhook.encoding),
-            headers: webhook
-                .headers
-                .map(|headers| {
-                    headers
-                        .0
-                        .into_iter()
-                        .map(|(name, value)| (name, String::from(value)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            events: webhook.events.into_iter().map(event_from_wire).collect(),
-            template: webhook.template,
-            read_timeout: non_negative(webhook.read_timeout),
-            retries: non_negative(webhook.retries).unwrap_or(0),
-            retry_delay: non_negative(webhook.retry_delay),
+            id: WebhookId(id),
+            url,
+            method: open_from_wire(method, method_from_wire),
+            encoding: encoding.map(|encoding| open_from_wire(encoding, encoding_from_wire)),
+            headers: headers.unwrap_or_default(),
+            events: events
+                .unwrap_or_default()
+                .into_iter()
+                .map(|event| open_from_wire(event, event_from_wire))
+                .collect(),
+            template,
+            read_timeout: non_negative(read_timeout),
+            retries: non_negative(retries).unwrap_or(0),
+            retry_delay: non_negative(retry_delay),
         }
     }
 }
 
 impl From<wire::WebhookPage> for Page<Webhook> {
     fn from(page: wire::WebhookPage) -> Self {
+        let wire::WebhookPage {
+            page,
+            page_size,
+            page_data,
+        } = page;
         Page {
-            page: u32::try_from(page.page).unwrap_or(0),
-            page_size: u32::try_from(page.page_size).unwrap_or(0),
-            items: page.page_data.into_iter().map(Webhook::from).collect(),
+            page: u32::try_from(page).unwrap_or(0),
+            page_size: u32::try_from(page_size).unwrap_or(0),
+            items: page_data.into_iter().map(Webhook::from).collect(),
         }
     }
 }
@@ -233,7 +309,37 @@ mod tests {
         );
         assert_eq!(webhook.retries, 0);
         assert!(webhook.headers.is_empty() && webhook.template.is_none());
-        assert_eq!(webhook.events, [Event::OptOutSms]);
+        assert_eq!(webhook.events, [Open::Known(Event::OptOutSms)]);
+    }
+
+    #[test]
+    fn unknown_values_nulls_and_missing_fields_convert_keeping_the_raw_text() {
+        let wire: wire::Webhook = serde_json::from_str(
+            r#"{"id":"76fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com","method":"HEAD","encoding":"PROTOBUF","events":["RECEIVED_RCS"],"headers":null,"template":null}"#,
+        )
+        .unwrap();
+        let webhook = Webhook::from(wire);
+        assert_eq!(webhook.method, Open::Unknown("HEAD".to_owned()));
+        assert_eq!(webhook.encoding, Some(Open::Unknown("PROTOBUF".to_owned())));
+        assert_eq!(webhook.events, [Open::Unknown("RECEIVED_RCS".to_owned())]);
+        assert!(webhook.headers.is_empty() && webhook.template.is_none());
+
+        let bare: wire::Webhook = serde_json::from_str(
+            r#"{"id":"76fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com","method":"GET","encoding":null}"#,
+        )
+        .unwrap();
+        let bare = Webhook::from(bare);
+        assert_eq!((bare.encoding, bare.events), (None, vec![]));
+    }
+
+    #[test]
+    fn a_page_serialises_with_the_apis_names_like_a_webhook_does() {
+        let id: WebhookId = "76fa7010-8c1f-4a24-917a-4d62a54e744d".parse().unwrap();
+        let page = Page::new(0, 100, vec![Webhook::new(id, "https://e.com")]);
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["pageSize"], 100);
+        assert_eq!(json["pageData"][0]["url"], "https://e.com");
+        assert_eq!(serde_json::from_value::<Page<Webhook>>(json).unwrap(), page);
     }
 
     #[test]

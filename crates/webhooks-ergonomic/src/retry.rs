@@ -153,7 +153,8 @@ mod tests {
                 &http::Method::GET,
                 1,
                 &Error::NotFound {
-                    message: String::new()
+                    message: String::new(),
+                    details: Vec::new(),
                 }
             ),
             None

@@ -79,7 +79,7 @@ async fn documented_statuses_map_to_their_variants_without_retry() {
     let hooks = client(&server);
     let err = hooks.webhooks().list().send().await.unwrap_err();
     assert!(
-        matches!(&err, Error::Unauthorized { message } if message == "Unauthorized"),
+        matches!(&err, Error::Unauthorized { message, .. } if message == "Unauthorized"),
         "{err:?}"
     );
     let err = hooks.webhooks().list().send().await.unwrap_err();
@@ -95,7 +95,7 @@ async fn documented_statuses_map_to_their_variants_without_retry() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Conflict { message } if message.contains("already exists")),
+        matches!(&err, Error::Conflict { message, .. } if message.contains("already exists")),
         "{err:?}"
     );
     let err = hooks.webhooks().list().send().await.unwrap_err();
@@ -220,7 +220,7 @@ async fn oversized_and_empty_error_bodies_map_cleanly() {
     }
     let err = hooks.webhooks().delete(id()).send().await.unwrap_err();
     assert!(
-        matches!(&err, Error::NotFound { message } if message.is_empty()),
+        matches!(&err, Error::NotFound { message, .. } if message.is_empty()),
         "{err:?}"
     );
 }
@@ -249,7 +249,7 @@ async fn a_slow_answer_times_out_instead_of_hanging() {
         .unwrap();
     let err = hooks.webhooks().list().send().await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)),
+        matches!(err, Error::Timeout { attempts: 1, elapsed } if elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(5)),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -379,7 +379,14 @@ async fn invalid_input_is_rejected_before_any_request() {
             "retry_delay",
         ),
         (webhooks.update(id()).send().await, "update"),
-        (webhooks.update(id()).events([]).send().await, "events"),
+        (
+            webhooks
+                .update(id())
+                .events(Vec::<Event>::new())
+                .send()
+                .await,
+            "events",
+        ),
         (webhooks.update(id()).url("not a url").send().await, "url"),
     ];
     for (result, field) in cases {
@@ -568,5 +575,44 @@ async fn secrets_never_appear_in_debug_or_display() {
             !output.contains(SECRET) && !output.contains(&token),
             "secret leaked: {output}"
         );
+    }
+}
+
+#[tokio::test]
+async fn clear_headers_sends_an_empty_map_without_type_annotations() {
+    let server = Server::start(vec![answer(200, webhook_json(0))]).await;
+    client(&server)
+        .webhooks()
+        .update(id())
+        .clear_headers()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&server.requests()[0].body[..], br#"{"headers":{}}"#);
+}
+
+#[tokio::test]
+async fn a_timeout_after_retries_says_how_many_attempts_and_how_long() {
+    let slow = |status| {
+        let mut slow = answer(status, r#"{"page":0,"pageSize":100,"pageData":[]}"#);
+        slow.delay = Duration::from_secs(5);
+        slow
+    };
+    let server = Server::start(vec![slow(200), slow(200), slow(200)]).await;
+    let hooks = Client::builder()
+        .base_url(&server.url)
+        .credentials("k", SECRET)
+        .retry(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
+        .attempt_timeout(Duration::from_millis(100))
+        .total_timeout(Duration::from_millis(250))
+        .build()
+        .unwrap();
+    let err = hooks.webhooks().list().send().await.unwrap_err();
+    match err {
+        Error::Timeout { attempts, elapsed } => {
+            assert_eq!(attempts, 3, "100 + 100 + the last 50 ms");
+            assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2));
+        }
+        other => panic!("expected a timeout, got {other:?}"),
     }
 }

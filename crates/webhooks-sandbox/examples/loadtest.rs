@@ -32,8 +32,6 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 const API_KEY: &str = "loadtest-key";
 const API_SECRET: &str = "loadtest-secret";
-/// What the generated client sends as `api-version`.
-const API_VERSION: &str = "1.0.0";
 /// The user agent and timeouts of the ergonomic client's own `reqwest::Client`, so the bare
 /// client differs only in the layer under test.
 const USER_AGENT: &str = webhooks_ergonomic::USER_AGENT;
@@ -341,7 +339,6 @@ impl Bare {
     ) -> Result<reqwest::Response, Failure> {
         let mut request = request
             .header(reqwest::header::ACCEPT, "application/json")
-            .header("api-version", API_VERSION)
             .build()?;
         match &self.auth {
             BareAuth::Basic(value) => {
@@ -478,9 +475,9 @@ fn wire_create(index: usize) -> Result<wire::CreateWebhookRequest, Failure> {
         method: wire::HttpMethod::Post,
         encoding: wire::Encoding::Json,
         events: vec![
-            wire::Event::ReceivedSms,
-            wire::Event::DeliveredDr,
-            wire::Event::FailedDr,
+            wire::Event::ReceivedSms.into(),
+            wire::Event::DeliveredDr.into(),
+            wire::Event::FailedDr.into(),
         ],
         headers: Some(wire::CallbackHeaders(headers)),
         template: None,

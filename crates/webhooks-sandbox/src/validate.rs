@@ -155,7 +155,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The contract has no nullable field: `null` is a value of the wrong type, not absence.
+    /// A required field must carry a value; `null` is not one. (An optional field sent as
+    /// `null` is absent: the vendor's SDKs send every unset field that way.)
     fn no_nulls(&mut self, names: &[&str]) {
         for name in names {
             if self.body.get(*name).is_some_and(Value::is_null) {
@@ -165,18 +166,8 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Every field a create body may carry.
-const CREATE_FIELDS: [&str; 9] = [
-    "url",
-    "method",
-    "encoding",
-    "events",
-    "headers",
-    "template",
-    "read_timeout",
-    "retries",
-    "retry_delay",
-];
+/// The fields a create body must carry, none of them null.
+const REQUIRED_FIELDS: [&str; 4] = ["url", "method", "encoding", "events"];
 
 fn plain(value: &Value) -> String {
     value
@@ -195,10 +186,10 @@ pub fn create(body: &Value) -> Result<NewWebhook, Vec<String>> {
         body: object(body)?,
         details: Vec::new(),
     };
-    for name in ["url", "method", "encoding", "events"] {
+    for name in REQUIRED_FIELDS {
         check.required(name);
     }
-    check.no_nulls(&CREATE_FIELDS);
+    check.no_nulls(&REQUIRED_FIELDS);
     let url = check.url();
     let method = check.choice::<CallbackMethod>("method");
     let encoding = check.choice::<Encoding>("encoding");
@@ -233,7 +224,6 @@ pub fn update(body: &Value) -> Result<Patch, Vec<String>> {
         body: map,
         details: Vec::new(),
     };
-    check.no_nulls(&CREATE_FIELDS);
     for name in ["read_timeout", "retries", "retry_delay"] {
         if check.field(name).is_some() {
             check.fail(name, "can only be set when the webhook is created");
@@ -351,6 +341,20 @@ mod tests {
     }
 
     #[test]
+    fn optional_create_fields_sent_as_null_are_absent() {
+        let webhook = create(&json!({"url": "https://e.com/h", "method": "POST", "encoding": "JSON", "events": ["RECEIVED_SMS"], "headers": null, "template": null, "read_timeout": null, "retries": null, "retry_delay": null})).unwrap();
+        assert!(webhook.headers.is_empty() && webhook.template.is_none());
+        assert_eq!(
+            (webhook.read_timeout, webhook.retries, webhook.retry_delay),
+            (None, 0, None)
+        );
+        assert_eq!(
+            create(&json!({"url": null, "method": "POST", "encoding": null, "events": ["RECEIVED_SMS"]})).unwrap_err(),
+            ["/url: must not be null", "/encoding: must not be null"]
+        );
+    }
+
+    #[test]
     fn update_rules() {
         assert!(
             update(&json!({"url": "https://e.com/2"}))
@@ -359,10 +363,16 @@ mod tests {
                 .is_some()
         );
         assert!(update(&json!({})).unwrap_err()[0].contains("at least one"));
-        assert_eq!(
-            update(&json!({"url": null, "events": ["RECEIVED_SMS"]})).unwrap_err(),
-            ["/url: must not be null"]
+        let patch =
+            update(&json!({"url": null, "template": null, "events": ["RECEIVED_SMS"]})).unwrap();
+        assert!(patch.url.is_none() && patch.template.is_none() && patch.events.is_some());
+        assert!(
+            update(&json!({"url": null, "method": null, "encoding": null, "events": null, "headers": null, "template": null}))
+                .unwrap_err()[0]
+                .contains("at least one"),
+            "an update of nothing but nulls changes nothing and is rejected"
         );
+        assert!(update(&json!({"retries": null, "url": "https://e.com"})).is_ok());
         assert_eq!(
             create(&json!({"url": "https://e.com", "method": "POST", "encoding": "JSON", "events": null})).unwrap_err(),
             ["/events: must not be null"]

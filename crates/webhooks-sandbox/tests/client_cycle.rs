@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
 use webhooks_ergonomic::{
-    AuthMode, CallbackMethod, Client, Encoding, Error, Event, HmacAlgorithm, WebhookId,
+    AuthMode, CallbackMethod, Client, Encoding, Error, Event, HmacAlgorithm, Open, WebhookId,
 };
 use webhooks_sandbox::{Sandbox, SandboxHandle};
 
@@ -51,9 +51,12 @@ async fn full_cycle(auth: AuthMode) {
         .await
         .unwrap_or_else(|err| panic!("create with {auth:?}: {err}"));
     assert_eq!(created.url, "https://example.com/hooks/cycle?source=test");
-    assert_eq!(created.method, CallbackMethod::Put);
-    assert_eq!(created.encoding, Encoding::FormEncoded);
-    assert_eq!(created.events, [Event::ReceivedSms, Event::DeliveredDr]);
+    assert_eq!(created.method, Open::Known(CallbackMethod::Put));
+    assert_eq!(created.encoding, Some(Open::Known(Encoding::FormEncoded)));
+    assert_eq!(
+        created.events,
+        [Event::ReceivedSms, Event::DeliveredDr].map(Open::Known)
+    );
     assert_eq!(
         created.headers,
         BTreeMap::from([("X-Receiver-Key".to_owned(), "k1".to_owned())])
@@ -76,8 +79,8 @@ async fn full_cycle(auth: AuthMode) {
         .await
         .unwrap_or_else(|err| panic!("update with {auth:?}: {err}"));
     assert_eq!(updated.id, created.id);
-    assert_eq!(updated.events, Event::DELIVERY_REPORTS);
-    assert_eq!(updated.encoding, Encoding::Json);
+    assert_eq!(updated.events, Event::DELIVERY_REPORTS.map(Open::Known));
+    assert_eq!(updated.encoding, Some(Open::Known(Encoding::Json)));
     assert_eq!(updated.url, created.url, "fields not sent are kept");
     assert_eq!(updated.headers, created.headers, "fields not sent are kept");
 
@@ -140,7 +143,7 @@ async fn a_duplicate_url_and_method_is_a_conflict() {
     };
     create().send().await.unwrap();
     match create().send().await {
-        Err(Error::Conflict { message }) => assert!(!message.is_empty()),
+        Err(Error::Conflict { message, .. }) => assert!(!message.is_empty()),
         other => panic!("expected Conflict, got {other:?}"),
     }
     // Same URL, another method: a different subscription.
@@ -215,7 +218,11 @@ async fn list_all_walks_every_page_and_accounts_stay_apart() {
 
     let streamed: Vec<_> = sub.webhooks().list_all().try_collect().await.unwrap();
     assert_eq!(streamed.len(), 7);
-    assert!(streamed.iter().all(|w| w.events == [Event::OptOutSms]));
+    assert!(
+        streamed
+            .iter()
+            .all(|w| w.events == [Open::Known(Event::OptOutSms)])
+    );
 
     // The parent sees only its own, and can act for the sub-account per request.
     let own: Vec<_> = parent.webhooks().list_all().try_collect().await.unwrap();
@@ -223,7 +230,8 @@ async fn list_all_walks_every_page_and_accounts_stay_apart() {
     assert_eq!(own[0].url, "https://example.com/parent");
     let theirs: Vec<_> = parent
         .webhooks()
-        .list_all_for(Some("SubAccount1".to_owned()))
+        .list_all()
+        .account("SubAccount1")
         .try_collect()
         .await
         .unwrap();

@@ -96,10 +96,6 @@ fn field_rules() -> Vec<(&'static str, Value, &'static str)> {
             "/headers/a~1b: is not a valid HTTP header name",
         ),
         ("template", json!(["x"]), "/template: must be a string"),
-        ("url", json!(null), "/url: must not be null"),
-        ("events", json!(null), "/events: must not be null"),
-        ("headers", json!(null), "/headers: must not be null"),
-        ("template", json!(null), "/template: must not be null"),
     ]
 }
 

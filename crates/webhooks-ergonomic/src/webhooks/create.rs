@@ -1,0 +1,238 @@
+//! Create a webhook: [`CreateWebhook`].
+
+use std::collections::BTreeMap;
+
+use webhooks_client::types as wire;
+
+use super::{judge, known, send, to_i32, wire_events, wire_headers};
+use crate::callbacks::template::{Finding, lint_partially};
+use crate::client::{Client, Operation};
+use crate::error::{Error, Result};
+use crate::event::{CallbackMethod, Encoding, Event, Open};
+use crate::model::{self, Webhook};
+use crate::rules;
+
+const CREATE: Operation = Operation {
+    name: "CreateWebhook",
+    method: http::Method::POST,
+    path: "/v1/webhooks/messages",
+    success: 201,
+};
+
+/// Builder of a create; see [`Webhooks::create`](super::Webhooks::create).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct CreateWebhook<'a> {
+    client: &'a Client,
+    url: Option<String>,
+    method: CallbackMethod,
+    encoding: Encoding,
+    events: Vec<Open<Event>>,
+    headers: BTreeMap<String, String>,
+    template: Option<String>,
+    read_timeout: Option<u32>,
+    retries: Option<u32>,
+    retry_delay: Option<u32>,
+    account: Option<String>,
+    strict_template: bool,
+}
+
+impl<'a> CreateWebhook<'a> {
+    pub(super) fn new(client: &'a Client) -> Self {
+        CreateWebhook {
+            client,
+            url: None,
+            method: CallbackMethod::Post,
+            encoding: Encoding::Json,
+            events: Vec::new(),
+            headers: BTreeMap::new(),
+            template: None,
+            read_timeout: None,
+            retries: None,
+            retry_delay: None,
+            account: None,
+            strict_template: false,
+        }
+    }
+
+    /// The http or https URL the platform calls (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The method the platform calls it with (default `POST`).
+    pub fn method(mut self, method: CallbackMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// How callback bodies are encoded (default `JSON`).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Subscribe to one more event: an [`Event`], or a name this crate does not know yet from
+    /// [`Event::other`].
+    pub fn event(mut self, event: impl Into<Open<Event>>) -> Self {
+        let event = event.into();
+        if !self.events.contains(&event) {
+            self.events.push(event);
+        }
+        self
+    }
+
+    /// Subscribe to these events (added to any already set).
+    pub fn events<E: Into<Open<Event>>>(self, events: impl IntoIterator<Item = E>) -> Self {
+        events.into_iter().fold(self, Self::event)
+    }
+
+    /// Add a header to every callback (not `Content-Type`: the encoding sets it).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Add these headers to every callback.
+    pub fn headers<K: Into<String>, V: Into<String>>(
+        self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        headers
+            .into_iter()
+            .fold(self, |builder, (name, value)| builder.header(name, value))
+    }
+
+    /// The Velocity template of the callback body: a string, or a
+    /// [`Template`](crate::callbacks::template::Template) (for instance from
+    /// [`Template::builder`](crate::callbacks::template::Template::builder)). It is linted
+    /// against the events and encoding when the request is sent.
+    pub fn template(mut self, template: impl Into<String>) -> Self {
+        self.template = Some(template.into());
+        self
+    }
+
+    /// Whether a template finding rejects the request (`Error::Validation` of `template`,
+    /// nothing sent) instead of being logged and returned by
+    /// [`send_with_findings`](Self::send_with_findings). Off by default: the platform
+    /// accepts any template.
+    pub fn strict_template(mut self, strict: bool) -> Self {
+        self.strict_template = strict;
+        self
+    }
+
+    /// What [`lint`](crate::callbacks::template::lint()) finds in the template for the events
+    /// and encoding set so far (nothing without a template).
+    pub fn template_findings(&self) -> Vec<Finding> {
+        self.template.as_deref().map_or_else(Vec::new, |template| {
+            lint_partially(template, Some(&known(&self.events)), Some(self.encoding))
+        })
+    }
+
+    /// How long the platform waits for your answer, in ms (1 to 60000; platform default 20000).
+    pub fn read_timeout(mut self, millis: u32) -> Self {
+        self.read_timeout = Some(millis);
+        self
+    }
+
+    /// How many times the platform retries a failed callback (0 to 5).
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Seconds between the platform's retries (5 to 60).
+    pub fn retry_delay(mut self, seconds: u32) -> Self {
+        self.retry_delay = Some(seconds);
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// The request body, after checking every rule.
+    fn body(&self) -> Result<wire::CreateWebhookRequest> {
+        let url = self
+            .url
+            .as_deref()
+            .ok_or_else(|| Error::validation("url", "is required"))?;
+        rules::check_url(url).map_err(|reason| Error::validation("url", reason))?;
+        if self.events.is_empty() {
+            return Err(Error::validation(
+                "events",
+                "at least one event is required",
+            ));
+        }
+        let events = wire_events(&self.events)?;
+        let headers = wire_headers(&self.headers)?;
+        let range = |field: &str, value: Option<u32>, range| match value {
+            Some(value) => rules::check_range(value, &range)
+                .map(|()| Some(value))
+                .map_err(|reason| Error::validation(field, reason)),
+            None => Ok(None),
+        };
+        let read_timeout = range("read_timeout", self.read_timeout, rules::READ_TIMEOUT_MS)?;
+        let retries = range("retries", self.retries, rules::RETRIES)?;
+        let retry_delay = range("retry_delay", self.retry_delay, rules::RETRY_DELAY_SECS)?;
+        Ok(wire::CreateWebhookRequest {
+            url: url.parse().map_err(|err: wire::error::ConversionError| {
+                Error::validation("url", err.to_string())
+            })?,
+            method: model::method_to_wire(self.method),
+            encoding: model::encoding_to_wire(self.encoding),
+            events,
+            headers,
+            template: self.template.clone(),
+            read_timeout: read_timeout.and_then(std::num::NonZeroU32::new),
+            retries: retries.map(to_i32),
+            retry_delay: retry_delay.map(to_i32),
+        })
+    }
+
+    /// Validate, then create the webhook. Not retried unless the client's policy opts in
+    /// ([`RetryPolicy::retry_creates`](crate::RetryPolicy::retry_creates)). Template findings
+    /// are logged; [`send_with_findings`](Self::send_with_findings) returns them too.
+    pub async fn send(self) -> Result<Webhook> {
+        self.send_with_findings().await.map(|(webhook, _)| webhook)
+    }
+
+    /// Like [`send`](Self::send), also returning what linting the template found (empty
+    /// without a template). In strict mode a finding is an error instead.
+    ///
+    /// ```no_run
+    /// # async fn run(client: webhooks_ergonomic::Client) -> webhooks_ergonomic::Result<()> {
+    /// use webhooks_ergonomic::Event;
+    ///
+    /// let (webhook, findings) = client
+    ///     .webhooks()
+    ///     .create()
+    ///     .url("https://example.com/hooks")
+    ///     .event(Event::ReceivedSms)
+    ///     .template(r#"{"id": "$replyId", "text": "$moContent"}"#)
+    ///     .send_with_findings()
+    ///     .await?;
+    /// for finding in findings {
+    ///     eprintln!("template of {}: {finding}", webhook.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
+        let body = self.body()?;
+        let findings = judge(self.template_findings(), self.strict_template)?;
+        let webhook = send(self.client, self.account.as_deref(), CREATE, |account| {
+            let request = self.client.raw().create_webhook().body(body.clone());
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await?;
+        Ok((Webhook::from(webhook), findings))
+    }
+}

@@ -1,0 +1,52 @@
+//! Delete a webhook: [`DeleteWebhook`].
+
+use super::send;
+use crate::client::{Client, Operation};
+use crate::error::Result;
+use crate::model::WebhookId;
+
+const DELETE: Operation = Operation {
+    name: "DeleteWebhook",
+    method: http::Method::DELETE,
+    path: "/v1/webhooks/messages/{webhookId}",
+    success: 204,
+};
+
+/// Builder of a delete; see [`Webhooks::delete`](super::Webhooks::delete).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct DeleteWebhook<'a> {
+    client: &'a Client,
+    id: WebhookId,
+    account: Option<String>,
+}
+
+impl<'a> DeleteWebhook<'a> {
+    pub(super) fn new(client: &'a Client, id: WebhookId) -> Self {
+        DeleteWebhook {
+            client,
+            id,
+            account: None,
+        }
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Delete the webhook.
+    pub async fn send(self) -> Result<()> {
+        let id: uuid::Uuid = self.id.into();
+        send(self.client, self.account.as_deref(), DELETE, |account| {
+            let request = self.client.raw().delete_webhook().webhook_id(id);
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await
+    }
+}

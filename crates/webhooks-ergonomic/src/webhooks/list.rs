@@ -1,0 +1,175 @@
+//! List webhooks: one page ([`ListWebhooks`]) or all of them as a stream ([`ListAllWebhooks`]).
+
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+
+use super::send;
+use crate::client::{Client, Operation};
+use crate::error::{Error, Result};
+use crate::model::{Page, Webhook, WebhookId};
+use crate::rules;
+
+const RETRIEVE: Operation = Operation {
+    name: "RetrieveWebhooks",
+    method: http::Method::GET,
+    path: "/v1/webhooks/messages",
+    success: 200,
+};
+
+/// Builder of a list; see [`Webhooks::list`](super::Webhooks::list).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct ListWebhooks<'a> {
+    client: &'a Client,
+    page: u32,
+    page_size: u32,
+    account: Option<String>,
+}
+
+impl<'a> ListWebhooks<'a> {
+    pub(super) fn new(client: &'a Client) -> Self {
+        ListWebhooks {
+            client,
+            page: 0,
+            page_size: rules::DEFAULT_PAGE_SIZE,
+            account: None,
+        }
+    }
+
+    /// The page, from 0 (default 0).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Webhooks per page, 1 to 100 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Validate, then fetch the page.
+    pub async fn send(self) -> Result<Page<Webhook>> {
+        rules::check_range(self.page_size, &rules::PAGE_SIZE)
+            .map_err(|reason| Error::validation("page_size", reason))?;
+        let page =
+            i32::try_from(self.page).map_err(|_| Error::validation("page", "is too large"))?;
+        let page_size = std::num::NonZeroU32::new(self.page_size)
+            .ok_or_else(|| Error::validation("page_size", "must be at least 1"))?;
+        let page = send(self.client, self.account.as_deref(), RETRIEVE, |account| {
+            let request = self
+                .client
+                .raw()
+                .retrieve_webhooks()
+                .page(page)
+                .page_size(page_size);
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await?;
+        Ok(Page::from(page))
+    }
+}
+
+/// Every webhook as a stream; see [`Webhooks::list_all`](super::Webhooks::list_all). Setters apply until the first poll.
+///
+/// The stream ends after a page shorter than the page size (the API has no total and no next
+/// link). A server that answers a page with exactly the webhooks of the page before (one that
+/// ignores `page`) ends it with [`Error::RepeatedPage`] instead of looping for ever.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct ListAllWebhooks {
+    client: Client,
+    page_size: u32,
+    account: Option<String>,
+    stream: Option<BoxStream<'static, Result<Webhook>>>,
+}
+
+impl std::fmt::Debug for ListAllWebhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListAllWebhooks")
+            .field("page_size", &self.page_size)
+            .field("account", &self.account)
+            .field("started", &self.stream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ListAllWebhooks {
+    pub(super) fn new(client: &Client) -> Self {
+        ListAllWebhooks {
+            client: client.clone(),
+            page_size: rules::DEFAULT_PAGE_SIZE,
+            account: None,
+            stream: None,
+        }
+    }
+
+    /// Webhooks per request, 1 to 100 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Act for this sub-account (overrides the client's).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    fn pages(&self) -> BoxStream<'static, Result<Webhook>> {
+        let (client, page_size, account) =
+            (self.client.clone(), self.page_size, self.account.clone());
+        let start = (Some(0u32), Vec::<WebhookId>::new());
+        stream::try_unfold(start, move |(next, previous)| {
+            let client = client.clone();
+            let account = account.clone();
+            async move {
+                let Some(page) = next else { return Ok(None) };
+                let mut request = client.webhooks().list().page(page).page_size(page_size);
+                if let Some(account) = account {
+                    request = request.account(account);
+                }
+                let result = request.send().await?;
+                let ids: Vec<WebhookId> = result.items.iter().map(|w| w.id).collect();
+                if !ids.is_empty() && ids == previous {
+                    return Err(Error::RepeatedPage { page });
+                }
+                let next = if result.is_last() {
+                    None
+                } else {
+                    page.checked_add(1)
+                };
+                let items = stream::iter(result.items.into_iter().map(Ok));
+                Ok::<_, Error>(Some((items, (next, ids))))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+}
+
+impl Stream for ListAllWebhooks {
+    type Item = Result<Webhook>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.stream.is_none() {
+            self.stream = Some(self.pages());
+        }
+        match self.stream.as_mut() {
+            Some(stream) => stream.poll_next_unpin(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+}
