@@ -100,7 +100,7 @@ pub struct WebhookJson<'a> {
     id: String,
     url: &'a str,
     method: String,
-    encoding: String,
+    encoding: Option<String>,
     events: Vec<String>,
     headers: &'a BTreeMap<String, String>,
     template: Option<&'a str>,
@@ -115,7 +115,7 @@ impl<'a> From<&'a Webhook> for WebhookJson<'a> {
             id: webhook.id.to_string(),
             url: &webhook.url,
             method: webhook.method.to_string(),
-            encoding: webhook.encoding.to_string(),
+            encoding: webhook.encoding.as_ref().map(ToString::to_string),
             events: webhook.events.iter().map(ToString::to_string).collect(),
             headers: &webhook.headers,
             template: webhook.template.as_deref(),
@@ -172,7 +172,10 @@ pub fn webhook_table(webhooks: &[Webhook], style: Style) -> String {
                 webhook.id.to_string(),
                 webhook.url.clone(),
                 webhook.method.to_string(),
-                webhook.encoding.to_string(),
+                webhook
+                    .encoding
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string),
                 webhook
                     .events
                     .iter()
