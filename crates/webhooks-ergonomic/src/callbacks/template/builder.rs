@@ -148,10 +148,10 @@ struct Field {
 /// let mut data = EventData::sample(Event::DeliveredDr, "acct");
 /// data.report_id = Some("r 1".into());
 /// assert_eq!(
-///     template.render(&data),
+///     template.render(&data)?,
 ///     "id=r+1&status=delivered&account%5Bvendor%5D=MessageMedia"
 /// );
-/// # Ok::<(), webhooks_ergonomic::callbacks::template::BuildError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a builder does nothing until `build` is called"]

@@ -548,6 +548,9 @@ impl Marks {
     }
 }
 
+/// How a fault from a render that stopped begins.
+const RENDER_STOPS: &str = "the render stops: ";
+
 /// Values that break a template which does not escape them.
 const AWKWARD: &str = "He said \"hi\" & <left> \\ C:\\path\nline two\ttab ü ✓";
 
@@ -587,12 +590,17 @@ fn output_findings(template: &Template, events: &[Event], encoding: Encoding) ->
             },
         };
         let (at, message) = fault;
+        // A runaway render runs away for every event: render it once, not once per event.
+        let runaway = message.starts_with(RENDER_STOPS);
         match faults
             .iter_mut()
             .find(|(k, a, m, _)| *k == kind && *a == at && *m == message)
         {
             Some((.., events)) => events.push(event),
             None => faults.push((kind, at, message, vec![event])),
+        }
+        if runaway {
+            break;
         }
     }
     let format = match encoding {
@@ -636,7 +644,9 @@ fn output_findings(template: &Template, events: &[Event], encoding: Encoding) ->
 fn check(template: &Template, data: &EventData, encoding: Encoding) -> Option<(usize, String)> {
     let mut marks = Marks::default();
     let mut out = String::new();
-    template.render_traced(data, &mut out, &mut marks);
+    if let Err(err) = template.render_traced(data, &mut out, &mut marks) {
+        return Some((err.offset(), format!("{RENDER_STOPS}{}", err.kind())));
+    }
     wellformed::check(encoding, &out)
         .err()
         .map(|(offset, fault)| {

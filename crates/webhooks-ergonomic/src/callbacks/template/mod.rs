@@ -38,23 +38,25 @@
 //! // Preview exactly what a callback will carry.
 //! let mut data = EventData::sample(Event::ReceivedSms, "MyAccount001");
 //! data.reply_content = Some("She said \"yes\"".into());
-//! let body: serde_json::Value = serde_json::from_str(&template.render(&data)).unwrap();
+//! let body: serde_json::Value = serde_json::from_str(&template.render(&data)?)?;
 //! assert_eq!(body["text"], "She said \"yes\"");
 //!
 //! // And check a hand-written one against the events it is for.
 //! let findings = lint("{\"id\": \"$drId\"}", &[Event::ReceivedSms], Encoding::Json);
 //! assert_eq!(findings.len(), 1);
 //! assert!(findings[0].message.contains("$drId"));
-//! # Ok::<(), webhooks_ergonomic::callbacks::template::BuildError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod builder;
 mod defaults;
 mod escape;
 mod event_data;
+mod limits;
 mod lint;
 mod parse;
 mod render;
+mod render_error;
 mod syntax;
 mod variable;
 mod wellformed;
@@ -65,9 +67,11 @@ use std::str::FromStr;
 pub use builder::{BuildError, TemplateBuilder, Var};
 pub use defaults::default_template;
 pub use event_data::{EventAttachment, EventData, EventDataError};
+pub use limits::{MAX_NESTING, MAX_OUTPUT_BYTES, MAX_RENDER_STEPS};
 pub(crate) use lint::lint_partially;
 pub use lint::{Finding, FindingKind, lint};
 pub use parse::SyntaxError;
+pub use render_error::{RenderError, RenderErrorKind, TemplateError};
 pub use variable::Variable;
 
 use crate::event::Encoding;
@@ -77,6 +81,10 @@ use syntax::{Node, Target};
 
 /// Output bytes reserved per reference, on top of the template's own text.
 const BYTES_PER_REFERENCE: usize = 40;
+
+/// The most output capacity reserved before rendering: loops and large values grow the
+/// buffer as they need, within [`MAX_OUTPUT_BYTES`].
+const MAX_RESERVED_BYTES: usize = 64 * 1024;
 
 /// A parsed template, ready to render any number of times.
 ///
@@ -88,14 +96,14 @@ const BYTES_PER_REFERENCE: usize = 40;
 /// let mut data = EventData::sample(Event::DeliveredDr, "acct");
 /// data.message_id = Some("877c19ef-fa2e-4cec-827a-e1df9b5509f7".into());
 /// assert_eq!(
-///     template.render(&data),
+///     template.render(&data)?,
 ///     r#"{"id":"877c19ef-fa2e-4cec-827a-e1df9b5509f7","status":"220"}"#
 /// );
 ///
 /// // A variable the event does not provide renders as its source text, as on the platform.
 /// let reply = EventData::sample(Event::ReceivedSms, "acct");
-/// assert!(template.render(&reply).contains(r#""status":"$statusCode""#));
-/// # Ok::<(), webhooks_ergonomic::callbacks::template::SyntaxError>(())
+/// assert!(template.render(&reply)?.contains(r#""status":"$statusCode""#));
+/// # Ok::<(), webhooks_ergonomic::callbacks::template::TemplateError>(())
 /// ```
 #[derive(Clone)]
 pub struct Template {
@@ -108,8 +116,7 @@ impl Template {
     /// Parses a template.
     pub fn parse(source: &str) -> Result<Template, SyntaxError> {
         let parsed = parse::parse(source)?;
-        let mut capacity = 0;
-        count_output(&parsed.nodes, &mut capacity);
+        let capacity = reserved_capacity(source.len(), &parsed.nodes);
         Ok(Template {
             source: source.to_owned(),
             parsed,
@@ -128,15 +135,24 @@ impl Template {
     }
 
     /// Renders the template for one event.
-    pub fn render(&self, data: &EventData) -> String {
+    ///
+    /// # Errors
+    /// When the output would pass [`MAX_OUTPUT_BYTES`], the render would take more than
+    /// [`MAX_RENDER_STEPS`] steps, or a method fails as it does in Velocity 1.7 (see
+    /// [`RenderErrorKind`]). Memory stays within the output limit.
+    pub fn render(&self, data: &EventData) -> Result<String, RenderError> {
         let mut out = String::with_capacity(self.capacity);
-        self.render_into(data, &mut out);
-        out
+        self.render_into(data, &mut out)?;
+        Ok(out)
     }
 
-    /// Renders the template for one event, appending to `out`.
-    pub fn render_into(&self, data: &EventData, out: &mut String) {
-        self.render_traced(data, out, &mut NoTrace);
+    /// Renders the template for one event, appending to `out`; on an error, `out` keeps what
+    /// was rendered before it (at most [`MAX_OUTPUT_BYTES`] and one value more).
+    ///
+    /// # Errors
+    /// As [`Template::render`].
+    pub fn render_into(&self, data: &EventData, out: &mut String) -> Result<(), RenderError> {
+        self.render_traced(data, out, &mut NoTrace)
     }
 
     pub(crate) fn render_traced<T: Trace>(
@@ -144,9 +160,9 @@ impl Template {
         data: &EventData,
         out: &mut String,
         trace: &mut T,
-    ) {
-        let mut renderer = Renderer::new(&self.source, data, self.parsed.slots, self.parsed.loops);
-        renderer.nodes(&self.parsed.nodes, out, trace);
+    ) -> Result<(), RenderError> {
+        let mut renderer = Renderer::new(&self.source, data, &self.parsed, out.len());
+        renderer.nodes(&self.parsed.nodes, out, trace)
     }
 
     /// The platform variables the template uses, each once, in the order they first appear.
@@ -167,36 +183,22 @@ impl Template {
     }
 }
 
-/// Adds up the text of `nodes` and a margin per reference.
-fn count_output(nodes: &[Node], total: &mut usize) {
-    for node in nodes {
-        match node {
-            Node::Text(range) => *total += range.len(),
-            Node::Reference(_) => *total += BYTES_PER_REFERENCE,
-            Node::If {
-                branches,
-                otherwise,
-            } => {
-                for (_, body) in branches {
-                    count_output(body, total);
-                }
-                if let Some(body) = otherwise {
-                    count_output(body, total);
-                }
-            }
-            Node::Foreach { body, .. } => {
-                // Room for a couple of rounds.
-                count_output(body, total);
-                count_output(body, total);
-            }
-            Node::Set { .. } => {}
-        }
-    }
+/// The output capacity to reserve: the template's text and a margin per reference, each
+/// node counted once (loops grow the buffer as they go), at most [`MAX_RESERVED_BYTES`].
+fn reserved_capacity(source_len: usize, nodes: &[Node]) -> usize {
+    let mut references: usize = 0;
+    syntax::each_reference(nodes, &mut |_| references += 1);
+    source_len
+        .saturating_add(references.saturating_mul(BYTES_PER_REFERENCE))
+        .min(MAX_RESERVED_BYTES)
 }
 
 /// Parses and renders in one call; parse once with [`Template::parse`] to render often.
-pub fn render(source: &str, data: &EventData) -> Result<String, SyntaxError> {
-    Ok(Template::parse(source)?.render(data))
+///
+/// # Errors
+/// A [`SyntaxError`] or a [`RenderError`], in a [`TemplateError`].
+pub fn render(source: &str, data: &EventData) -> Result<String, TemplateError> {
+    Ok(Template::parse(source)?.render(data)?)
 }
 
 impl fmt::Debug for Template {

@@ -4,13 +4,11 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::limits::MAX_NESTING as MAX_DEPTH;
 use super::syntax::{
     Comparison, Escape, Expr, Member, MemberKind, Node, Operand, Reference, Target,
 };
 use super::variable::Variable;
-
-/// How deeply blocks, parentheses and method arguments may nest.
-const MAX_DEPTH: usize = 64;
 
 /// Directives of Apache Velocity this engine does not run; they render as text, and
 /// [`lint`](super::lint()) reports them.
@@ -143,9 +141,7 @@ enum Closer {
 enum Head {
     /// Not a directive: `#` is text.
     Literal,
-    Comment {
-        line: bool,
-    },
+    Comment,
     Unparsed(Range<usize>),
     If(Expr),
     ElseIf(Expr),
@@ -250,18 +246,17 @@ impl<'s> Parser<'s> {
                 b'#' => {
                     let start = self.pos;
                     let head = self.directive()?;
-                    let trim_to = match &head {
+                    match &head {
                         Head::Literal => {
                             self.pos = start + 1;
                             continue;
                         }
-                        Head::Unparsed(_) => start,
-                        Head::Comment { line: true } => self.gobble(start, text_start, false),
-                        _ => self.gobble(start, text_start, true),
-                    };
-                    push_text(&mut nodes, text_start..trim_to);
+                        Head::Unparsed(_) | Head::Comment => {}
+                        _ => self.gobble_line_break(),
+                    }
+                    push_text(&mut nodes, text_start..start);
                     match head {
-                        Head::Literal | Head::Comment { .. } => {}
+                        Head::Literal | Head::Comment => {}
                         Head::Unparsed(range) => push_text(&mut nodes, range),
                         Head::If(condition) => nodes.push(self.if_rest(start, condition)?),
                         Head::Foreach { name, iterable } => {
@@ -295,35 +290,20 @@ impl<'s> Parser<'s> {
         Ok((nodes, Closer::Eof))
     }
 
-    /// Velocity's "lines" space gobbling: a directive alone on its line takes its indentation
-    /// and (when `trailing`) its line break with it. Returns where the text before the
-    /// directive ends, and moves past the line break when it is taken.
-    fn gobble(&mut self, start: usize, text_start: usize, trailing: bool) -> usize {
-        let line_start = self
-            .b
-            .get(..start)
-            .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
-            .map_or(0, |i| i + 1);
-        let indented = self
-            .b
-            .get(line_start..start)
-            .is_some_and(|indent| indent.iter().all(|&b| b == b' ' || b == b'\t'));
-        if !indented {
-            return start;
+    /// Velocity 1.7's space gobbling: a directive takes the blanks and the line break right
+    /// after it (only when a line break follows the blanks), wherever it sits; the indentation
+    /// before it stays. Moves past what is taken.
+    fn gobble_line_break(&mut self) {
+        let mut at = self.pos;
+        while matches!(self.peek_at(at), Some(b' ' | b'\t')) {
+            at += 1;
         }
-        if trailing {
-            let mut at = self.pos;
-            while matches!(self.peek_at(at), Some(b' ' | b'\t')) {
-                at += 1;
-            }
-            match self.peek_at(at) {
-                None => self.pos = at,
-                Some(b'\n') => self.pos = at + 1,
-                Some(b'\r') if self.peek_at(at + 1) == Some(b'\n') => self.pos = at + 2,
-                Some(_) => return start,
-            }
+        match self.peek_at(at) {
+            Some(b'\n') => self.pos = at + 1,
+            Some(b'\r') if self.peek_at(at + 1) == Some(b'\n') => self.pos = at + 2,
+            Some(b'\r') => self.pos = at + 1,
+            _ => {}
         }
-        line_start.max(text_start)
     }
 
     /// The rest of an `#if` whose condition is parsed: bodies up to `#end`.
@@ -414,7 +394,7 @@ impl<'s> Parser<'s> {
                     .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
                     .map_or(self.b.len(), |i| start + i + 1);
                 self.pos = end;
-                return Ok(Head::Comment { line: true });
+                return Ok(Head::Comment);
             }
             Some(b'*') => {
                 let end = self
@@ -423,7 +403,7 @@ impl<'s> Parser<'s> {
                     .and_then(|rest| rest.find("*#"))
                     .ok_or_else(|| self.error(start, "#* comment is never closed: add *#"))?;
                 self.pos = start + 2 + end + 2;
-                return Ok(Head::Comment { line: false });
+                return Ok(Head::Comment);
             }
             Some(b'[') if self.peek_at(start + 2) == Some(b'[') => {
                 let inner = start + 3;

@@ -8,6 +8,9 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::escape::escape_into;
 use super::event_data::{EventAttachment, EventData};
+use super::limits::{MAX_OUTPUT_BYTES, MAX_RENDER_STEPS};
+use super::parse::Parsed;
+use super::render_error::{RenderError, RenderErrorKind};
 use super::syntax::{
     Comparison, Escape, Expr, Member, MemberKind, Node, Operand, Reference, Target,
 };
@@ -72,15 +75,28 @@ pub(crate) struct Renderer<'a> {
     data: &'a EventData,
     slots: Vec<Value<'a>>,
     loops: Vec<LoopState>,
+    /// Where this render's output starts in the buffer it appends to.
+    output_start: usize,
+    /// Steps taken, against [`MAX_RENDER_STEPS`].
+    steps: usize,
 }
 
+type Rendered = Result<(), RenderError>;
+
 impl<'a> Renderer<'a> {
-    pub(crate) fn new(source: &'a str, data: &'a EventData, slots: usize, loops: usize) -> Self {
+    pub(crate) fn new(
+        source: &'a str,
+        data: &'a EventData,
+        parsed: &Parsed,
+        output_start: usize,
+    ) -> Self {
         Renderer {
             source,
             data,
-            slots: vec![Value::Null; slots],
-            loops: vec![LoopState::default(); loops],
+            slots: vec![Value::Null; parsed.slots],
+            loops: vec![LoopState::default(); parsed.loops],
+            output_start,
+            steps: 0,
         }
     }
 
@@ -88,127 +104,168 @@ impl<'a> Renderer<'a> {
         self.source.get(range.clone()).unwrap_or_default()
     }
 
-    pub(crate) fn nodes<T: Trace>(&mut self, nodes: &'a [Node], out: &mut String, trace: &mut T) {
+    fn fail(&self, at: usize, kind: RenderErrorKind) -> RenderError {
+        RenderError::new(self.source, at, kind)
+    }
+
+    /// Counts one step and checks both budgets; `at` is where in the template we are.
+    fn step(&mut self, out: &str, at: usize) -> Rendered {
+        self.steps += 1;
+        if self.steps > MAX_RENDER_STEPS {
+            return Err(self.fail(at, RenderErrorKind::TooManySteps));
+        }
+        if out.len().saturating_sub(self.output_start) > MAX_OUTPUT_BYTES {
+            return Err(self.fail(at, RenderErrorKind::OutputTooLarge));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn nodes<T: Trace>(
+        &mut self,
+        nodes: &'a [Node],
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
         for node in nodes {
             match node {
-                Node::Text(range) => {
-                    trace.mark(out.len(), range.start, range.len(), true);
-                    out.push_str(self.text(range));
-                }
-                Node::Reference(reference) => {
-                    trace.mark(out.len(), reference.span.start, 0, false);
-                    self.reference(reference, out);
-                }
+                Node::Text(range) => self.text_node(range, out, trace)?,
+                Node::Reference(reference) => self.reference_node(reference, out, trace)?,
                 Node::If {
                     branches,
                     otherwise,
-                } => {
-                    let chosen = branches
-                        .iter()
-                        .find(|(condition, _)| self.condition(condition))
-                        .map(|(_, body)| body)
-                        .or(otherwise.as_ref());
-                    if let Some(body) = chosen {
-                        self.nodes(body, out, trace);
-                    }
-                }
+                } => self.if_node(branches, otherwise.as_deref(), out, trace)?,
                 Node::Foreach {
                     slot,
                     loop_id,
                     iterable,
                     body,
-                    ..
+                    position,
                 } => {
-                    let (slot, loop_id) = (*slot, *loop_id);
-                    match self.evaluate(iterable) {
-                        Value::Keys(map) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                map.keys(),
-                                map.len(),
-                                |k| Value::Text(k),
-                            );
-                        }
-                        Value::Values(map) | Value::Metadata(map) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                map.values(),
-                                map.len(),
-                                |v| Value::Text(v),
-                            );
-                        }
-                        Value::Entries(map) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                map.iter(),
-                                map.len(),
-                                |(k, v)| Value::Entry(k, v),
-                            );
-                        }
-                        Value::Attachments(list) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                list.iter(),
-                                list.len(),
-                                Value::Attachment,
-                            );
-                        }
-                        _ => {}
-                    }
+                    let at = Round {
+                        slot: *slot,
+                        loop_id: *loop_id,
+                        position: *position,
+                    };
+                    self.foreach_node(at, iterable, body, out, trace)?;
                 }
-                Node::Set { slot, value } => {
-                    let value = self.operand(value);
-                    if let (false, Some(target)) =
-                        (matches!(value, Value::Null), self.slots.get_mut(*slot))
-                    {
-                        *target = value;
-                    }
-                }
+                Node::Set { slot, value } => self.set_node(*slot, value)?,
             }
+        }
+        Ok(())
+    }
+
+    fn text_node<T: Trace>(
+        &mut self,
+        range: &std::ops::Range<usize>,
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        self.step(out, range.start)?;
+        trace.mark(out.len(), range.start, range.len(), true);
+        out.push_str(self.text(range));
+        Ok(())
+    }
+
+    fn reference_node<T: Trace>(
+        &mut self,
+        reference: &Reference,
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        self.step(out, reference.span.start)?;
+        trace.mark(out.len(), reference.span.start, 0, false);
+        self.reference(reference, out)
+    }
+
+    fn if_node<T: Trace>(
+        &mut self,
+        branches: &'a [(Expr, Vec<Node>)],
+        otherwise: Option<&'a [Node]>,
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        for (condition, body) in branches {
+            self.step(out, condition_position(condition))?;
+            if self.condition(condition)? {
+                return self.nodes(body, out, trace);
+            }
+        }
+        match otherwise {
+            Some(body) => self.nodes(body, out, trace),
+            None => Ok(()),
+        }
+    }
+
+    fn set_node(&mut self, slot: usize, value: &Operand) -> Rendered {
+        let value = self.operand(value)?;
+        if let (false, Some(target)) = (matches!(value, Value::Null), self.slots.get_mut(slot)) {
+            *target = value;
+        }
+        Ok(())
+    }
+
+    fn foreach_node<T: Trace>(
+        &mut self,
+        at: Round,
+        iterable: &Reference,
+        body: &'a [Node],
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        self.step(out, at.position)?;
+        match self.evaluate(iterable)? {
+            Value::Keys(map) => self.each(at, body, out, trace, map.keys(), map.len(), |k| {
+                Value::Text(k)
+            }),
+            Value::Values(map) | Value::Metadata(map) => {
+                self.each(at, body, out, trace, map.values(), map.len(), |v| {
+                    Value::Text(v)
+                })
+            }
+            Value::Entries(map) => {
+                self.each(at, body, out, trace, map.iter(), map.len(), |(k, v)| {
+                    Value::Entry(k, v)
+                })
+            }
+            Value::Attachments(list) => self.each(
+                at,
+                body,
+                out,
+                trace,
+                list.iter(),
+                list.len(),
+                Value::Attachment,
+            ),
+            _ => Ok(()),
         }
     }
 
     #[allow(clippy::too_many_arguments)]
     fn each<T: Trace, I: Iterator>(
         &mut self,
-        slot: usize,
-        loop_id: usize,
+        at: Round,
         body: &'a [Node],
         out: &mut String,
         trace: &mut T,
         items: I,
         len: usize,
         value: impl Fn(I::Item) -> Value<'a>,
-    ) {
+    ) -> Rendered {
         for (index, item) in items.enumerate() {
-            if let Some(target) = self.slots.get_mut(slot) {
+            self.step(out, at.position)?;
+            if let Some(target) = self.slots.get_mut(at.slot) {
                 *target = value(item);
             }
-            if let Some(state) = self.loops.get_mut(loop_id) {
+            if let Some(state) = self.loops.get_mut(at.loop_id) {
                 *state = LoopState { index, len };
             }
-            self.nodes(body, out, trace);
+            self.nodes(body, out, trace)?;
         }
+        Ok(())
     }
 
-    fn reference(&mut self, reference: &Reference, out: &mut String) {
-        let value = self.evaluate(reference);
+    fn reference(&mut self, reference: &Reference, out: &mut String) -> Rendered {
+        let value = self.evaluate(reference)?;
         let literal = self.text(&reference.span);
         let writable = has_text(&value);
         for _ in 0..if writable {
@@ -225,9 +282,10 @@ impl<'a> Renderer<'a> {
             // escapes a value into its source too.
             out.push_str(literal);
         }
+        Ok(())
     }
 
-    fn evaluate(&self, reference: &Reference) -> Value<'a> {
+    fn evaluate(&self, reference: &Reference) -> Result<Value<'a>, RenderError> {
         let mut value = match reference.target {
             Target::Event(variable) => self.variable(variable),
             Target::Local(slot) => self.slots.get(slot).copied().unwrap_or(Value::Null),
@@ -241,11 +299,10 @@ impl<'a> Renderer<'a> {
             if matches!(value, Value::Null) {
                 break;
             }
-            value = self.member(value, member);
+            value = self.member(value, member)?;
         }
-        value
+        Ok(value)
     }
-
     fn variable(&self, variable: Variable) -> Value<'a> {
         let data: &'a EventData = self.data;
         if !variable.is_available(data.event) {
@@ -295,21 +352,21 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn member(&self, value: Value<'a>, member: &Member) -> Value<'a> {
+    fn member(&self, value: Value<'a>, member: &Member) -> Result<Value<'a>, RenderError> {
         let size = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-        match (value, &member.kind) {
+        Ok(match (value, &member.kind) {
             (Value::Metadata(map), _) if !member.call => {
                 text_or_null(map.get(self.text(&member.name)))
             }
             (Value::Metadata(map), MemberKind::Get(key)) => {
-                let key = self.operand(key);
+                let key = self.operand(key)?;
                 match text_of(&key) {
                     Some(key) => text_or_null(map.get(key.as_ref())),
                     None => Value::Null,
                 }
             }
             (Value::Metadata(map), MemberKind::ContainsKey(key)) => {
-                let key = self.operand(key);
+                let key = self.operand(key)?;
                 Value::Boolean(text_of(&key).is_some_and(|key| map.contains_key(key.as_ref())))
             }
             (Value::Metadata(map), MemberKind::KeySet) => Value::Keys(map),
@@ -325,11 +382,14 @@ impl<'a> Renderer<'a> {
             ) => Value::Boolean(map.is_empty()),
             (Value::Attachments(list), MemberKind::Size) => size(list.len()),
             (Value::Attachments(list), MemberKind::IsEmpty) => Value::Boolean(list.is_empty()),
-            (Value::Attachments(list), MemberKind::Get(index)) => match self.operand(index) {
+            (Value::Attachments(list), MemberKind::Get(index)) => match self.operand(index)? {
                 Value::Integer(i) => usize::try_from(i)
                     .ok()
                     .and_then(|i| list.get(i))
-                    .map_or(Value::Null, Value::Attachment),
+                    .map(|attachment| Value::Attachment(attachment))
+                    .ok_or_else(|| {
+                        self.fail(member.name.start, RenderErrorKind::IndexOutOfBounds)
+                    })?,
                 _ => Value::Null,
             },
             (Value::Entry(key, _), MemberKind::Key) => Value::Text(key),
@@ -340,44 +400,65 @@ impl<'a> Renderer<'a> {
             (Value::Loop(id), kind) => self.loop_member(id, kind),
             (Value::Text(text), MemberKind::IsEmpty) => Value::Boolean(text.is_empty()),
             (Value::Esc, MemberKind::Escape(escape, argument)) => {
-                let scalar = match self.operand(argument) {
+                let scalar = match self.operand(argument)? {
                     Value::Text(text) => Scalar::Text(text),
                     Value::Integer(n) => Scalar::Integer(n),
                     Value::Boolean(b) => Scalar::Boolean(b),
                     Value::Time(t) => Scalar::Time(t),
-                    _ => return Value::Null,
+                    _ => return Ok(Value::Null),
                 };
                 Value::Escaped(*escape, scalar)
             }
             _ => Value::Null,
-        }
+        })
     }
 
-    fn operand(&self, operand: &Operand) -> Value<'a> {
-        match operand {
-            Operand::Reference(reference) => self.evaluate(reference),
+    fn operand(&self, operand: &Operand) -> Result<Value<'a>, RenderError> {
+        Ok(match operand {
+            Operand::Reference(reference) => self.evaluate(reference)?,
             Operand::Text(range) => Value::Text(self.text(range)),
             Operand::Integer(n) => Value::Integer(*n),
             Operand::Boolean(b) => Value::Boolean(*b),
-        }
+        })
     }
 
-    fn expr(&self, expr: &Expr) -> Value<'a> {
+    fn expr(&self, expr: &Expr) -> Result<Value<'a>, RenderError> {
         match expr {
             Expr::Operand(operand) => self.operand(operand),
-            other => Value::Boolean(self.condition(other)),
+            other => Ok(Value::Boolean(self.condition(other)?)),
         }
     }
 
     /// Whether a condition holds: Velocity 2's truth (null, false, empty and zero are false).
-    fn condition(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Operand(operand) => truthy(&self.operand(operand)),
-            Expr::Not(inner) => !self.condition(inner),
-            Expr::And(a, b) => self.condition(a) && self.condition(b),
-            Expr::Or(a, b) => self.condition(a) || self.condition(b),
-            Expr::Compare(op, a, b) => compare(*op, &self.expr(a), &self.expr(b)),
-        }
+    fn condition(&self, expr: &Expr) -> Result<bool, RenderError> {
+        Ok(match expr {
+            Expr::Operand(operand) => truthy(&self.operand(operand)?),
+            Expr::Not(inner) => !self.condition(inner)?,
+            Expr::And(a, b) => self.condition(a)? && self.condition(b)?,
+            Expr::Or(a, b) => self.condition(a)? || self.condition(b)?,
+            Expr::Compare(op, a, b) => compare(*op, &self.expr(a)?, &self.expr(b)?),
+        })
+    }
+}
+
+/// Where a loop's rounds write: its item slot, its loop state, and its `#foreach` position.
+#[derive(Clone, Copy)]
+struct Round {
+    slot: usize,
+    loop_id: usize,
+    position: usize,
+}
+
+/// Where a condition starts in the template (for errors), as near as its operands say.
+fn condition_position(expr: &Expr) -> usize {
+    match expr {
+        Expr::Operand(Operand::Reference(reference)) => reference.span.start,
+        Expr::Operand(Operand::Text(range)) => range.start,
+        Expr::Operand(_) => 0,
+        Expr::Not(inner)
+        | Expr::And(inner, _)
+        | Expr::Or(inner, _)
+        | Expr::Compare(_, inner, _) => condition_position(inner),
     }
 }
 
