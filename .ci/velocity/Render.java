@@ -9,7 +9,7 @@
 //   template LEN\n BYTES\n
 //   string NAME LEN\n BYTES\n
 //   integer NAME VALUE\n
-//   map NAME\n                      an empty sorted map (metadata)
+//   map NAME\n                      an empty map (metadata; entries come sorted)
 //   entry NAME KLEN VLEN\n KEY VALUE\n
 //   list NAME\n                     an empty list (attachments)
 //   attachment NAME CLEN BLEN OLEN\n CONTENT_TYPE BASE64 ORIGINAL_NAME\n
@@ -23,7 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.LinkedHashMap;
 
 import org.apache.commons.lang.StringEscapeUtils;
 import org.apache.velocity.VelocityContext;
@@ -85,7 +85,7 @@ public class Render {
                 case "template": template = take(Integer.parseInt(f[1])); break;
                 case "string": context.put(f[1], take(Integer.parseInt(f[2]))); break;
                 case "integer": context.put(f[1], Integer.valueOf(f[2])); break;
-                case "map": context.put(f[1], new TreeMap<String, String>()); break;
+                case "map": context.put(f[1], new LinkedHashMap<String, String>()); break;
                 case "entry": {
                     String key = take(Integer.parseInt(f[2]));
                     ((Map<String, String>) context.get(f[1])).put(key, take(Integer.parseInt(f[3])));
@@ -126,6 +126,7 @@ public class Render {
                 result.write("ok\n".getBytes(StandardCharsets.UTF_8));
                 result.write(out.toString().getBytes(StandardCharsets.UTF_8));
             } catch (ParseErrorException e) {
+                if (System.getenv("VELOCITY_VERBOSE") != null) System.err.println(file.getName() + ": " + e.getMessage());
                 result.write("parse error\n".getBytes(StandardCharsets.UTF_8));
             } catch (Exception e) {
                 result.write("render error\n".getBytes(StandardCharsets.UTF_8));

@@ -64,6 +64,7 @@ fn empty() -> Template {
             slots: 0,
             loops: 0,
             unsupported: Vec::new(),
+            strings: Vec::new(),
         },
         capacity: 0,
     }

@@ -340,8 +340,8 @@ impl Walk<'_> {
     fn operand(&mut self, operand: &Operand, presence: bool) -> Ty {
         match operand {
             Operand::Reference(reference) => self.reference(reference, presence),
-            Operand::Text(_) => Ty::Text,
-            Operand::Integer(_) => Ty::Number,
+            Operand::Text(_) | Operand::Unescaped(_) => Ty::Text,
+            Operand::Integer(_) | Operand::Float(_) => Ty::Number,
             Operand::Boolean(_) => Ty::Boolean,
         }
     }

@@ -38,6 +38,7 @@ enum Value<'a> {
     Null,
     Text(&'a str),
     Integer(i64),
+    Float(f64),
     Boolean(bool),
     Time(OffsetDateTime),
     Metadata(&'a BTreeMap<String, String>),
@@ -58,6 +59,7 @@ enum Value<'a> {
 enum Scalar<'a> {
     Text(&'a str),
     Integer(i64),
+    Float(f64),
     Boolean(bool),
     Time(OffsetDateTime),
 }
@@ -72,6 +74,8 @@ struct LoopState {
 /// The state of one rendering.
 pub(crate) struct Renderer<'a> {
     source: &'a str,
+    /// String literals whose text differs from their source (`'it''s'`).
+    strings: &'a [String],
     data: &'a EventData,
     slots: Vec<Value<'a>>,
     loops: Vec<LoopState>,
@@ -87,11 +91,12 @@ impl<'a> Renderer<'a> {
     pub(crate) fn new(
         source: &'a str,
         data: &'a EventData,
-        parsed: &Parsed,
+        parsed: &'a Parsed,
         output_start: usize,
     ) -> Self {
         Renderer {
             source,
+            strings: &parsed.strings,
             data,
             slots: vec![Value::Null; parsed.slots],
             loops: vec![LoopState::default(); parsed.loops],
@@ -264,22 +269,25 @@ impl<'a> Renderer<'a> {
         Ok(())
     }
 
+    /// A reference, after its backslashes: each pair writes one; an odd one left escapes the
+    /// reference into its source text. A null reference keeps its backslashes as 1.7 does
+    /// (all of an even run; half and one of an odd run).
     fn reference(&mut self, reference: &Reference, out: &mut String) -> Rendered {
         let value = self.evaluate(reference)?;
         let literal = self.text(&reference.span);
+        let (n, odd) = (reference.escapes, reference.escapes % 2 == 1);
         let writable = has_text(&value);
-        for _ in 0..if writable {
-            reference.escapes / 2
-        } else {
-            reference.escapes
-        } {
+        let backslashes = match (writable, odd) {
+            (true, _) => n / 2,
+            (false, false) => n,
+            (false, true) => n / 2 + 1,
+        };
+        for _ in 0..backslashes {
             out.push('\\');
         }
-        if writable && reference.escapes.is_multiple_of(2) {
+        if writable && !odd {
             write_value(out, &value);
-        } else if writable || !reference.quiet || reference.escapes > 0 {
-            // Null renders as its source (`$!` keeps it quiet); an odd number of backslashes
-            // escapes a value into its source too.
+        } else if writable || !reference.quiet || odd {
             out.push_str(literal);
         }
         Ok(())
@@ -403,6 +411,7 @@ impl<'a> Renderer<'a> {
                 let scalar = match self.operand(argument)? {
                     Value::Text(text) => Scalar::Text(text),
                     Value::Integer(n) => Scalar::Integer(n),
+                    Value::Float(x) => Scalar::Float(x),
                     Value::Boolean(b) => Scalar::Boolean(b),
                     Value::Time(t) => Scalar::Time(t),
                     _ => return Ok(Value::Null),
@@ -417,7 +426,13 @@ impl<'a> Renderer<'a> {
         Ok(match operand {
             Operand::Reference(reference) => self.evaluate(reference)?,
             Operand::Text(range) => Value::Text(self.text(range)),
+            Operand::Unescaped(index) => Value::Text(
+                self.strings
+                    .get(*index)
+                    .map_or("", |text: &'a String| text.as_str()),
+            ),
             Operand::Integer(n) => Value::Integer(*n),
+            Operand::Float(x) => Value::Float(*x),
             Operand::Boolean(b) => Value::Boolean(*b),
         })
     }
@@ -429,9 +444,12 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Whether a condition holds: Velocity 2's truth (null, false, empty and zero are false).
+    /// Whether a condition holds, by Velocity 1.7's truth ([`truthy`]).
     fn condition(&self, expr: &Expr) -> Result<bool, RenderError> {
         Ok(match expr {
+            // A string or number literal alone in a condition is false in 1.7.
+            Expr::Operand(Operand::Text(_) | Operand::Unescaped(_) | Operand::Integer(_)) => false,
+            Expr::Operand(Operand::Float(_)) => false,
             Expr::Operand(operand) => truthy(&self.operand(operand)?),
             Expr::Not(inner) => !self.condition(inner)?,
             Expr::And(a, b) => self.condition(a)? && self.condition(b)?,
@@ -466,19 +484,13 @@ fn text_or_null(text: Option<&String>) -> Value<'_> {
     text.map_or(Value::Null, |text| Value::Text(text))
 }
 
+/// Velocity 1.7's truth: everything but null and `false` is true (an empty string, `0`, an
+/// empty map or list too).
 fn truthy(value: &Value<'_>) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Boolean(b) => *b,
-        Value::Text(text) | Value::Escaped(_, Scalar::Text(text)) => !text.is_empty(),
-        Value::Integer(n) | Value::Escaped(_, Scalar::Integer(n)) => *n != 0,
-        Value::Escaped(_, Scalar::Boolean(b)) => *b,
-        Value::Metadata(map) | Value::Keys(map) | Value::Values(map) | Value::Entries(map) => {
-            !map.is_empty()
-        }
-        Value::Attachments(list) => !list.is_empty(),
-        _ => true,
-    }
+    !matches!(
+        value,
+        Value::Null | Value::Boolean(false) | Value::Escaped(_, Scalar::Boolean(false))
+    )
 }
 
 fn compare(op: Comparison, a: &Value<'_>, b: &Value<'_>) -> bool {
@@ -487,16 +499,18 @@ fn compare(op: Comparison, a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Null, _) | (_, Value::Null) => false,
         (Value::Integer(x), Value::Integer(y)) => x == y,
         (Value::Boolean(x), Value::Boolean(y)) => x == y,
-        _ => match (text_of(a), text_of(b)) {
+        _ => match (number(a), number(b)) {
             (Some(x), Some(y)) => x == y,
-            _ => false,
+            _ => match (text_of(a), text_of(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            },
         },
     };
+    // `<` and `>` compare numbers only in 1.7; anything else is false.
     let ordering = || match (a, b) {
         (Value::Integer(x), Value::Integer(y)) => Some(x.cmp(y)),
-        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
-        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
-        _ => None,
+        _ => number(a)?.partial_cmp(&number(b)?),
     };
     match op {
         Comparison::Equal => equal(),
@@ -508,12 +522,19 @@ fn compare(op: Comparison, a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
+/// A number's value, for comparisons across integers and floats.
+fn number(value: &Value<'_>) -> Option<f64> {
+    match value {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Integer(n) => Some(*n as f64),
+        Value::Float(x) => Some(*x),
+        _ => None,
+    }
+}
+
 /// Whether a value renders as text (the others render as their reference's source).
 fn has_text(value: &Value<'_>) -> bool {
-    !matches!(
-        value,
-        Value::Null | Value::Attachments(_) | Value::Attachment(_) | Value::Loop(_) | Value::Esc
-    )
+    !matches!(value, Value::Null | Value::Loop(_) | Value::Esc)
 }
 
 /// The text of a value, as `toString()` gives it in Java; `None` when it has none.
@@ -544,6 +565,7 @@ fn write_value(out: &mut String, value: &Value<'_>) {
             match scalar {
                 Scalar::Text(text) => plain.push_str(text),
                 Scalar::Integer(n) => write_value(&mut plain, &Value::Integer(*n)),
+                Scalar::Float(x) => write_float(&mut plain, *x),
                 Scalar::Boolean(b) => write_value(&mut plain, &Value::Boolean(*b)),
                 Scalar::Time(t) => write_timestamp(&mut plain, *t),
             }
@@ -562,11 +584,43 @@ fn write_value(out: &mut String, value: &Value<'_>) {
             out.push('=');
             out.push_str(v);
         }
-        Value::Null
-        | Value::Attachments(_)
-        | Value::Attachment(_)
-        | Value::Loop(_)
-        | Value::Esc => {}
+        Value::Float(x) => write_float(out, *x),
+        Value::Attachments(list) => {
+            out.push('[');
+            for (i, attachment) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_attachment(out, attachment);
+            }
+            out.push(']');
+        }
+        Value::Attachment(attachment) => write_attachment(out, attachment),
+        Value::Null | Value::Loop(_) | Value::Esc => {}
+    }
+}
+
+/// An attachment printed whole. What the platform's attachment object prints is unknowable
+/// from here; this is the harness's choice (.ci/velocity/Render.java), kept in step with it.
+fn write_attachment(out: &mut String, attachment: &EventAttachment) {
+    out.push_str("{contentType=");
+    out.push_str(&attachment.content_type);
+    out.push_str(", originalName=");
+    out.push_str(&attachment.original_name);
+    out.push('}');
+}
+
+/// A float as Java's `Double.toString` writes the values the parser accepts (plain
+/// notation; a whole number keeps its `.0`).
+fn write_float(out: &mut String, x: f64) {
+    let start = out.len();
+    let _ = write!(out, "{x}");
+    if !out
+        .get(start..)
+        .unwrap_or_default()
+        .contains(['.', 'e', 'N', 'i'])
+    {
+        out.push_str(".0");
     }
 }
 
