@@ -266,6 +266,11 @@ impl<'s> Parser<'s> {
                         at += 1;
                     }
                     self.pos = at;
+                    match self.peek() {
+                        Some(b'$') if self.dangling(1) => return Err(self.ends_in("\\$")),
+                        Some(b'#') if self.dangling(1) => return Err(self.ends_in("\\#")),
+                        _ => {}
+                    }
                     if self.peek() == Some(b'$') {
                         match self.reference(at - start)? {
                             Some(reference) => {
