@@ -157,3 +157,34 @@ fn a_variable_set_later_in_a_loop_is_seen_in_the_next_round() {
         "$xv"
     );
 }
+
+#[test]
+fn lint_warns_where_velocity_1_7_surprises() {
+    use webhooks_ergonomic::callbacks::template::{FindingKind, lint};
+    use webhooks_ergonomic::{Encoding, Event};
+
+    let surprises = |source: &str| -> Vec<(usize, usize)> {
+        lint(source, &[Event::ReceivedMms], Encoding::Json)
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::VelocitySurprise)
+            .map(|f| (f.line, f.column))
+            .collect()
+    };
+    assert_eq!(
+        surprises("#if($attachments)x#end"),
+        [(1, 5)],
+        "empty list is true"
+    );
+    assert_eq!(surprises("#if($retryCount)x#end"), [(1, 5)], "0 is true");
+    assert_eq!(surprises("#if('x')x#end"), [(1, 5)], "a literal is false");
+    assert_eq!(
+        surprises("#if($moContent < 'b')x#end"),
+        [(1, 5)],
+        "text < text"
+    );
+    assert_eq!(surprises("{\n  #if($moContent)\n  x\n  #end\n}"), [(2, 1)]);
+    assert_eq!(
+        surprises("#if($moContent)x#end #if($retryCount > 1)y#end"),
+        []
+    );
+}
