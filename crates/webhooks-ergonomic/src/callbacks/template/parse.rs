@@ -522,34 +522,9 @@ impl<'s> Parser<'s> {
     fn directive(&mut self) -> Result<Head, SyntaxError> {
         let start = self.pos;
         match self.peek_at(start + 1) {
-            Some(b'#') => {
-                let end = self
-                    .b
-                    .get(start..)
-                    .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-                    .map_or(self.b.len(), |i| start + i + 1);
-                self.pos = end;
-                return Ok(Head::Comment);
-            }
-            Some(b'*') => {
-                let end = self
-                    .src
-                    .get(start + 2..)
-                    .and_then(|rest| rest.find("*#"))
-                    .ok_or_else(|| self.error(start, "#* comment is never closed: add *#"))?;
-                self.pos = start + 2 + end + 2;
-                return Ok(Head::Comment);
-            }
-            Some(b'[') if self.peek_at(start + 2) == Some(b'[') => {
-                let inner = start + 3;
-                let end = self
-                    .src
-                    .get(inner..)
-                    .and_then(|rest| rest.find("]]#"))
-                    .ok_or_else(|| self.error(start, "#[[ is never closed: add ]]#"))?;
-                self.pos = inner + end + 3;
-                return Ok(Head::Unparsed(inner..inner + end));
-            }
+            Some(b'#') => return Ok(self.line_comment(start)),
+            Some(b'*') => return self.block_comment(start),
+            Some(b'[') if self.peek_at(start + 2) == Some(b'[') => return self.unparsed(start),
             _ => {}
         }
         let braced = self.peek_at(start + 1) == Some(b'{');
@@ -562,8 +537,7 @@ impl<'s> Parser<'s> {
             return Ok(Head::Literal);
         }
         let name = self.text(name_start..name_end);
-        let known = RUN.contains(&name);
-        if !known {
+        if !RUN.contains(&name) {
             if UNSUPPORTED.contains(&name) {
                 self.unsupported.push(start..name_end);
             }
@@ -576,63 +550,100 @@ impl<'s> Parser<'s> {
             }
             self.pos += 1;
         }
-        Ok(match name {
-            "else" => Head::Else,
-            "end" => Head::End,
-            "if" | "elseif" => {
-                self.open_paren(start, name)?;
-                let condition = self.expr_or()?;
-                self.close_paren(start, name)?;
-                if name == "if" {
-                    Head::If(condition)
-                } else {
-                    Head::ElseIf(condition)
-                }
-            }
-            "foreach" => {
-                self.open_paren(start, name)?;
-                self.skip_ws();
-                let name = self
-                    .plain_variable()
-                    .ok_or_else(|| self.error(self.pos, "#foreach needs a `$name` to loop with"))?;
-                self.skip_ws();
-                if !self.word("in") {
-                    return Err(self.error(self.pos, "expected `in` in #foreach($item in $list)"));
-                }
-                self.skip_ws();
-                let at = self.pos;
-                let iterable = match self.peek() {
-                    Some(b'$') => self.reference(0)?,
-                    Some(b'\'' | b'"' | b'-' | b'0'..=b'9') => {
-                        // A literal: Velocity 1.7 finds no iterator and never runs the body.
-                        self.operand()?;
-                        None
-                    }
-                    _ => {
-                        return Err(
-                            self.error(at, "#foreach iterates over a reference, like $attachments")
-                        );
-                    }
-                };
-                self.close_paren(start, "foreach")?;
-                Head::Foreach { name, iterable }
+        match name {
+            "else" => Ok(Head::Else),
+            "end" => Ok(Head::End),
+            "if" => Ok(Head::If(self.condition_head(start, name)?)),
+            "elseif" => Ok(Head::ElseIf(self.condition_head(start, name)?)),
+            "foreach" => self.foreach_head(start),
+            _ => self.set_head(start),
+        }
+    }
+
+    /// `## ..` up to and with the line break.
+    fn line_comment(&mut self, start: usize) -> Head {
+        self.pos = self
+            .b
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+            .map_or(self.b.len(), |i| start + i + 1);
+        Head::Comment
+    }
+
+    /// `#* .. *#`.
+    fn block_comment(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        let end = self
+            .src
+            .get(start + 2..)
+            .and_then(|rest| rest.find("*#"))
+            .ok_or_else(|| self.error(start, "#* comment is never closed: add *#"))?;
+        self.pos = start + 2 + end + 2;
+        Ok(Head::Comment)
+    }
+
+    /// `#[[ .. ]]#`: text as it stands.
+    fn unparsed(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        let inner = start + 3;
+        let end = self
+            .src
+            .get(inner..)
+            .and_then(|rest| rest.find("]]#"))
+            .ok_or_else(|| self.error(start, "#[[ is never closed: add ]]#"))?;
+        self.pos = inner + end + 3;
+        Ok(Head::Unparsed(inner..inner + end))
+    }
+
+    /// `(condition)` of `#if` and `#elseif`.
+    fn condition_head(&mut self, start: usize, name: &str) -> Result<Expr, SyntaxError> {
+        self.open_paren(start, name)?;
+        let condition = self.expr_or()?;
+        self.close_paren(start, name)?;
+        Ok(condition)
+    }
+
+    /// `($item in $iterable)` of `#foreach`.
+    fn foreach_head(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        self.open_paren(start, "foreach")?;
+        self.skip_ws();
+        let name = self
+            .plain_variable()
+            .ok_or_else(|| self.error(self.pos, "#foreach needs a `$name` to loop with"))?;
+        self.skip_ws();
+        if !self.word("in") {
+            return Err(self.error(self.pos, "expected `in` in #foreach($item in $list)"));
+        }
+        self.skip_ws();
+        let at = self.pos;
+        let iterable = match self.peek() {
+            Some(b'$') => self.reference(0)?,
+            Some(b'\'' | b'"' | b'-' | b'0'..=b'9') => {
+                // A literal: Velocity 1.7 finds no iterator and never runs the body.
+                self.operand()?;
+                None
             }
             _ => {
-                self.open_paren(start, name)?;
-                self.skip_ws();
-                let name = self
-                    .plain_variable()
-                    .ok_or_else(|| self.error(self.pos, "#set needs a `$name` to assign"))?;
-                self.skip_ws();
-                if self.peek() != Some(b'=') {
-                    return Err(self.error(self.pos, "expected `=` in #set($name = value)"));
-                }
-                self.pos += 1;
-                let value = self.operand()?;
-                self.close_paren(start, "set")?;
-                Head::Set { name, value }
+                return Err(self.error(at, "#foreach iterates over a reference, like $attachments"));
             }
-        })
+        };
+        self.close_paren(start, "foreach")?;
+        Ok(Head::Foreach { name, iterable })
+    }
+
+    /// `($name = value)` of `#set`.
+    fn set_head(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        self.open_paren(start, "set")?;
+        self.skip_ws();
+        let name = self
+            .plain_variable()
+            .ok_or_else(|| self.error(self.pos, "#set needs a `$name` to assign"))?;
+        self.skip_ws();
+        if self.peek() != Some(b'=') {
+            return Err(self.error(self.pos, "expected `=` in #set($name = value)"));
+        }
+        self.pos += 1;
+        let value = self.operand()?;
+        self.close_paren(start, "set")?;
+        Ok(Head::Set { name, value })
     }
 
     fn open_paren(&mut self, start: usize, name: &str) -> Result<(), SyntaxError> {
