@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let mut generator = Generator(0x5EED_1_7);
+    let mut generator = Generator(0x005E_ED17);
     for i in 0..generated {
         let source = generator.template();
         corpus.add(&source, &datas[i % datas.len()])?;

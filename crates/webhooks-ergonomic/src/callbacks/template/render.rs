@@ -394,7 +394,7 @@ impl<'a> Renderer<'a> {
                 Value::Integer(i) => usize::try_from(i)
                     .ok()
                     .and_then(|i| list.get(i))
-                    .map(|attachment| Value::Attachment(attachment))
+                    .map(Value::Attachment)
                     .ok_or_else(|| {
                         self.fail(member.name.start, RenderErrorKind::IndexOutOfBounds)
                     })?,
