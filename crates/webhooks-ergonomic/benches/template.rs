@@ -19,7 +19,7 @@ fn template(c: &mut Criterion) {
     let mut data = EventData::sample(Event::DeliveredDr, "DeveloperPortal7000");
     data.message_content =
         Some("Your order 1234 has shipped: track it at https://example.com/t/1234".into());
-    let body = template.render(&data);
+    let body = template.render(&data).expect("the sample renders");
     serde_json::from_str::<serde_json::Value>(&body).expect("the rendered report is JSON");
 
     let mut group = c.benchmark_group("template");

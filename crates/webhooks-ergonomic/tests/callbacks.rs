@@ -265,7 +265,7 @@ fn default_payloads_of_every_event_parse_in_both_encodings() {
             }];
         }
         for (content_type, encoding) in [(JSON, Encoding::Json), (FORM, Encoding::FormEncoded)] {
-            let body = default_template(event, encoding).render(&data);
+            let body = default_template(event, encoding).render(&data).unwrap();
             let callback = Callback::parse(content_type, body.as_bytes())
                 .unwrap_or_else(|err| panic!("{event} {encoding:?}: {err}\n{body}"));
             assert_eq!(

@@ -135,9 +135,11 @@ impl Deliverer {
         let delay = retry_delay(webhook.retry_delay, self.time_scale);
         for attempt in 1..=webhook.retries + 1 {
             data.retry_count = attempt - 1;
-            let body = template.render(&data);
             let started_at = now_rfc3339();
-            let (status, error) = match self.request(&webhook, &body) {
+            let rendered = template
+                .render(&data)
+                .map_err(|err| format!("the webhook's template does not render: {err}"));
+            let (status, error) = match rendered.and_then(|body| self.request(&webhook, &body)) {
                 Err(reason) => (None, Some(reason)),
                 Ok(request) => {
                     match tokio::time::timeout(read_timeout, self.http.execute(request)).await {

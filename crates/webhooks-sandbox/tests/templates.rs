@@ -135,7 +135,9 @@ async fn without_a_template_each_encoding_gets_its_default_payload() {
     data.destination_address = delivered.destination_number.map(|n| n.to_string());
     assert_eq!(
         text,
-        default_template(Event::ReceivedSms, Encoding::Xml).render(&data)
+        default_template(Event::ReceivedSms, Encoding::Xml)
+            .render(&data)
+            .unwrap()
     );
     sandbox.shutdown().await;
 }

@@ -62,9 +62,19 @@ fn render_file(args: RenderArgs, account: Option<&str>) -> Outcome {
                     err.message()
                 ))
             })?;
-            template.render(&data)
+            template.render(&data).map_err(|err| {
+                Failure::Failed(format!(
+                    "{}:{}:{}: render: {}",
+                    file.display(),
+                    err.line(),
+                    err.column(),
+                    err.kind()
+                ))
+            })?
         }
-        None => default_template(args.event, args.encoding).render(&data),
+        None => default_template(args.event, args.encoding)
+            .render(&data)
+            .map_err(|err| Failure::Failed(format!("the default template: render: {err}")))?,
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(body.as_bytes());

@@ -148,10 +148,10 @@ struct Field {
 /// let mut data = EventData::sample(Event::DeliveredDr, "acct");
 /// data.report_id = Some("r 1".into());
 /// assert_eq!(
-///     template.render(&data),
+///     template.render(&data)?,
 ///     "id=r+1&status=delivered&account%5Bvendor%5D=MessageMedia"
 /// );
-/// # Ok::<(), webhooks_ergonomic::callbacks::template::BuildError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a builder does nothing until `build` is called"]
@@ -455,10 +455,21 @@ fn form_fields(out: &mut String, fields: &[Field], prefix: &str, preceded: bool)
     }
 }
 
+/// Literal text in XML: `$` and `#` as character references first (so the engine leaves them
+/// alone), then the rest escaped; escaping first would turn the `#` of `&#233;` inert too.
 fn xml_text(out: &mut String, text: &str) {
-    let mut escaped = String::with_capacity(text.len());
-    escape_into(&mut escaped, Escape::Xml, text);
-    inert(out, &escaped, "&#36;", "&#35;");
+    let mut run = 0;
+    for (i, ch) in text.char_indices() {
+        let inert = match ch {
+            '$' => "&#36;",
+            '#' => "&#35;",
+            _ => continue,
+        };
+        escape_into(out, Escape::Xml, text.get(run..i).unwrap_or_default());
+        out.push_str(inert);
+        run = i + 1;
+    }
+    escape_into(out, Escape::Xml, text.get(run..).unwrap_or_default());
 }
 
 fn xml_fields(out: &mut String, fields: &[Field]) {

@@ -28,10 +28,11 @@ use crate::event::{Encoding, Event};
 /// use webhooks_ergonomic::callbacks::template::{EventData, default_template};
 ///
 /// let data = EventData::sample(Event::DeliveredDr, "acct");
-/// let body = default_template(Event::DeliveredDr, Encoding::Json).render(&data);
-/// let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+/// let body = default_template(Event::DeliveredDr, Encoding::Json).render(&data)?;
+/// let json: serde_json::Value = serde_json::from_str(&body)?;
 /// assert_eq!(json["status"], "delivered");
 /// assert_eq!(json["vendor_account_id"]["account_id"], "acct");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn default_template(event: Event, encoding: Encoding) -> &'static Template {
     static TEMPLATES: [OnceLock<Template>; 12] = [const { OnceLock::new() }; 12];
@@ -63,6 +64,7 @@ fn empty() -> Template {
             slots: 0,
             loops: 0,
             unsupported: Vec::new(),
+            strings: Vec::new(),
         },
         capacity: 0,
     }

@@ -38,7 +38,7 @@ pub struct EventAttachment {
 /// data.metadata.insert("order".into(), "1234".into());
 /// let body = render(r#"{"status":"$status","order":"$metadata.get('order')"}"#, &data)?;
 /// assert_eq!(body, r#"{"status":"delivered","order":"1234"}"#);
-/// # Ok::<(), webhooks_ergonomic::callbacks::template::SyntaxError>(())
+/// # Ok::<(), webhooks_ergonomic::callbacks::template::TemplateError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@ use super::Template;
 use super::event_data::EventData;
 use super::parse::line_column;
 use super::render::Trace;
-use super::syntax::{Expr, Member, MemberKind, Node, Operand, Reference, Target};
+use super::syntax::{Comparison, Expr, Member, MemberKind, Node, Operand, Reference, Target};
 use super::variable::Variable;
 use super::wellformed;
 use crate::event::{Encoding, Event};
@@ -35,6 +35,9 @@ pub enum FindingKind {
     /// The rendered body is valid with plain sample data but not once a value holds quotes,
     /// backslashes, line breaks, spaces or `<&>`: a value is not escaped.
     UnescapedValue,
+    /// Valid, but Velocity 1.7 does what people do not expect: an empty value is true in
+    /// `#if`, `<`/`>` with text is always false, a directive's indentation stays in the output.
+    VelocitySurprise,
 }
 
 /// One problem [`lint`] found.
@@ -132,6 +135,9 @@ pub(crate) fn lint_partially(
         );
     }
     walk.nodes(&parsed.parsed().nodes);
+    if let Some((at, message)) = kept_indentation(template) {
+        walk.report(FindingKind::VelocitySurprise, at, message, Vec::new());
+    }
     let mut findings = walk.findings;
     if let (Some(events), Some(encoding)) = (events, encoding) {
         findings.extend(output_findings(&parsed, events, encoding));
@@ -317,7 +323,42 @@ impl Walk<'_> {
         match expr {
             // A value tested for truth is a presence test: deliberate on any event.
             Expr::Operand(operand) => {
-                self.operand(operand, true);
+                let ty = self.operand(operand, true);
+                self.truth_surprise(operand, ty);
+            }
+            Expr::Compare(
+                op @ (Comparison::Less
+                | Comparison::LessOrEqual
+                | Comparison::Greater
+                | Comparison::GreaterOrEqual),
+                a,
+                b,
+            ) => {
+                let mut numbers = true;
+                for side in [a, b] {
+                    numbers &= match side.as_ref() {
+                        Expr::Operand(operand) => {
+                            matches!(self.operand(operand, false), Ty::Number | Ty::Any)
+                        }
+                        other => {
+                            self.condition(other);
+                            false
+                        }
+                    };
+                }
+                if !numbers {
+                    let at = operand_position(a).unwrap_or(0);
+                    self.report(
+                        FindingKind::VelocitySurprise,
+                        at,
+                        format!(
+                            "`{}` compares numbers only in Velocity 1.7: with text, timestamps \
+                             or booleans it is always false",
+                            comparison_symbol(*op)
+                        ),
+                        Vec::new(),
+                    );
+                }
             }
             Expr::Not(inner) => self.condition(inner),
             Expr::And(a, b) | Expr::Or(a, b) => {
@@ -337,11 +378,43 @@ impl Walk<'_> {
         }
     }
 
+    /// `#if($x)`: in 1.7 only null and `false` are false, so an empty list or map and 0 are
+    /// true (a text value tested for presence is the usual, deliberate use, not reported);
+    /// a literal alone is always false.
+    fn truth_surprise(&mut self, operand: &Operand, ty: Ty) {
+        let (at, message) = match (operand, ty) {
+            (
+                Operand::Reference(reference),
+                Ty::Map | Ty::Keys | Ty::Values | Ty::Entries | Ty::Attachments | Ty::Number,
+            ) => {
+                let source = self.text(&reference.span).to_owned();
+                (
+                    reference.span.start,
+                    format!(
+                        "`#if({source})` is true whenever `{source}` is set, even when empty or \
+                         0, in Velocity 1.7: test `{source}.size() > 0` (or `> 0`) for content"
+                    ),
+                )
+            }
+            (Operand::Text(range), _) => (
+                range.start.saturating_sub(1),
+                "a string alone in a condition is always false in Velocity 1.7".to_owned(),
+            ),
+            (Operand::Integer(_) | Operand::Float(_) | Operand::Unescaped(_), _) => (
+                0,
+                "a number or string alone in a condition is always false in Velocity 1.7"
+                    .to_owned(),
+            ),
+            _ => return,
+        };
+        self.report(FindingKind::VelocitySurprise, at, message, Vec::new());
+    }
+
     fn operand(&mut self, operand: &Operand, presence: bool) -> Ty {
         match operand {
             Operand::Reference(reference) => self.reference(reference, presence),
-            Operand::Text(_) => Ty::Text,
-            Operand::Integer(_) => Ty::Number,
+            Operand::Text(_) | Operand::Unescaped(_) => Ty::Text,
+            Operand::Integer(_) | Operand::Float(_) => Ty::Number,
             Operand::Boolean(_) => Ty::Boolean,
         }
     }
@@ -548,6 +621,58 @@ impl Marks {
     }
 }
 
+fn operand_position(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::Operand(Operand::Reference(reference)) => Some(reference.span.start),
+        Expr::Operand(Operand::Text(range)) => Some(range.start.saturating_sub(1)),
+        _ => None,
+    }
+}
+
+fn comparison_symbol(op: Comparison) -> &'static str {
+    match op {
+        Comparison::Less => "<",
+        Comparison::LessOrEqual => "<=",
+        Comparison::Greater => ">",
+        Comparison::GreaterOrEqual => ">=",
+        Comparison::Equal => "==",
+        Comparison::NotEqual => "!=",
+    }
+}
+
+/// The first directive alone on its line behind blanks: Velocity 1.7 keeps those blanks in
+/// the output (it removes only the line break after a directive). Reported once per template.
+fn kept_indentation(src: &str) -> Option<(usize, String)> {
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        let indent = line.len() - trimmed.len();
+        let directive = ["#if", "#else", "#end", "#foreach", "#set", "#{"]
+            .iter()
+            .any(|d| trimmed.starts_with(d));
+        if indent > 0 && directive {
+            let name: String = trimmed
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '(')
+                .collect();
+            return Some((
+                start,
+                format!(
+                    "the {indent} blank(s) before `{name}` stay in the output in Velocity 1.7, \
+                     which removes only the line break after a directive; the same holds for \
+                     every indented directive of this template"
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// How a fault from a render that stopped begins.
+const RENDER_STOPS: &str = "the render stops: ";
+
 /// Values that break a template which does not escape them.
 const AWKWARD: &str = "He said \"hi\" & <left> \\ C:\\path\nline two\ttab ü ✓";
 
@@ -587,12 +712,17 @@ fn output_findings(template: &Template, events: &[Event], encoding: Encoding) ->
             },
         };
         let (at, message) = fault;
+        // A runaway render runs away for every event: render it once, not once per event.
+        let runaway = message.starts_with(RENDER_STOPS);
         match faults
             .iter_mut()
             .find(|(k, a, m, _)| *k == kind && *a == at && *m == message)
         {
             Some((.., events)) => events.push(event),
             None => faults.push((kind, at, message, vec![event])),
+        }
+        if runaway {
+            break;
         }
     }
     let format = match encoding {
@@ -636,7 +766,9 @@ fn output_findings(template: &Template, events: &[Event], encoding: Encoding) ->
 fn check(template: &Template, data: &EventData, encoding: Encoding) -> Option<(usize, String)> {
     let mut marks = Marks::default();
     let mut out = String::new();
-    template.render_traced(data, &mut out, &mut marks);
+    if let Err(err) = template.render_traced(data, &mut out, &mut marks) {
+        return Some((err.offset(), format!("{RENDER_STOPS}{}", err.kind())));
+    }
     wellformed::check(encoding, &out)
         .err()
         .map(|(offset, fault)| {

@@ -2,8 +2,13 @@
 //! too, so a preview here is what a callback carries), a builder that writes correctly
 //! escaped templates, the default payload templates, and a linter.
 //!
-//! MessageMedia renders a webhook's `template` with Apache Velocity. This engine runs the
-//! subset the vendor's sample templates use, with Velocity's behaviour:
+//! MessageMedia renders a webhook's `template` with Apache Velocity 1.7 (its sample templates
+//! use both `$foreach.hasNext`, new in 1.7, and `$velocityHasNext`, gone in 2.0). This engine
+//! runs the subset those samples and the reference use, byte for byte as Velocity 1.7 with
+//! velocity-tools 2.0's `EscapeTool` renders it. That is proven, not assumed: CI's
+//! `.ci/velocity/run` renders the vendor's samples on every event, the default templates and
+//! 3,000 generated templates with the real Apache Velocity 1.7 and with this engine, and fails
+//! on any differing byte.
 //!
 //! | syntax | meaning |
 //! |---|---|
@@ -13,16 +18,25 @@
 //! | `$metadata.keySet()`, `.entrySet()` (`$e.key`, `$e.value`), `.size()`, `.isEmpty()`, `.containsKey('k')` | the map |
 //! | `$attachments` (`$a.contentType`, `$a.base64`, `$a.originalName`), `.size()`, `.get(0)` | MMS attachments |
 //! | `$esc.json(..)`, `$esc.xml(..)`, `$esc.url(..)`, `$esc.java(..)`, `$esc.javascript(..)`, `$esc.html(..)` | escapes |
-//! | `#if(..)` `#elseif(..)` `#else` `#end` | conditions: `!`, `&&`, `\|\|`, `==`, `!=`, `<`, `<=`, `>`, `>=` (and `not`, `and`, `or`, `eq`, ...); null, `false`, empty and `0` are false |
+//! | `#if(..)` `#elseif(..)` `#else` `#end` | conditions: `!`, `&&`, `\|\|`, `==`, `!=`, `<`, `<=`, `>`, `>=` (and `not`, `and`, `or`, `eq`, ...); only null and `false` are false (an empty value and `0` are true; a literal alone is false); `<`, `>` compare numbers only |
 //! | `#foreach($x in ..)` .. `#end` | loops, with `$foreach.hasNext`, `.count`, `.index`, `.first`, `.last`, and `$velocityHasNext`, `$velocityCount` |
-//! | `#set($x = ..)` | a variable (a value, string, integer or boolean) |
+//! | `#set($x = ..)` | a variable (a value, `'string'` with `''` for a quote, `"string"` without `$` or `#`, integer, float, boolean) |
 //! | `## ..`, `#* .. *#`, `#[[ .. ]]#` | comments, unparsed text |
-//! | `\$var` | `$var` as text when `$var` has a value |
+//! | `\$var`, `\#if` | `$var`, `#if` as text (each pair of backslashes writes one) |
 //!
-//! A directive alone on its line takes its indentation and line break with it (Velocity 2's
-//! "lines" space gobbling). Not run: macros, `#parse`, `#include`, `#evaluate`, `#define`,
-//! `#break`, `#stop`, arithmetic, string interpolation inside `"..."` (they render as text,
-//! and [`lint()`](crate::callbacks::template::lint()) reports the directives).
+//! Whitespace as 1.7: a directive takes the blanks and the line break right after it,
+//! wherever it sits, and keeps the indentation before it (`#set` also takes blanks right
+//! after a reference or directive); a pretty-printed template keeps its indentation.
+//! Not run: macros, `#parse`, `#include`, `#evaluate`, `#define`, `#break`, `#stop`,
+//! arithmetic (they render as text, and [`lint()`](crate::callbacks::template::lint())
+//! reports the directives); `"..."` strings with `$` or `#` (Velocity interpolates them) are
+//! syntax errors. `$esc.json` is velocity-tools' `escapeJava` (2.0 has no `json`; see
+//! the escape module). What 1.7 rejects (a template ending in `$` or `#`, `$x{y`) is a syntax
+//! error here too, and what 1.7 fails on (`.get(n)` past the end) a [`RenderError`](crate::callbacks::template::RenderError).
+//!
+//! Limits, for templates from untrusted hands: parsing and linting take time linear in the
+//! template, blocks nest at most [`MAX_NESTING`](crate::callbacks::template::MAX_NESTING) deep, and a render stops with a
+//! [`RenderError`](crate::callbacks::template::RenderError) past [`MAX_OUTPUT_BYTES`](crate::callbacks::template::MAX_OUTPUT_BYTES) of output or [`MAX_RENDER_STEPS`](crate::callbacks::template::MAX_RENDER_STEPS) steps.
 //!
 //! ```
 //! use webhooks_ergonomic::{Encoding, Event};
@@ -38,23 +52,25 @@
 //! // Preview exactly what a callback will carry.
 //! let mut data = EventData::sample(Event::ReceivedSms, "MyAccount001");
 //! data.reply_content = Some("She said \"yes\"".into());
-//! let body: serde_json::Value = serde_json::from_str(&template.render(&data)).unwrap();
+//! let body: serde_json::Value = serde_json::from_str(&template.render(&data)?)?;
 //! assert_eq!(body["text"], "She said \"yes\"");
 //!
 //! // And check a hand-written one against the events it is for.
 //! let findings = lint("{\"id\": \"$drId\"}", &[Event::ReceivedSms], Encoding::Json);
 //! assert_eq!(findings.len(), 1);
 //! assert!(findings[0].message.contains("$drId"));
-//! # Ok::<(), webhooks_ergonomic::callbacks::template::BuildError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod builder;
 mod defaults;
 mod escape;
 mod event_data;
+mod limits;
 mod lint;
 mod parse;
 mod render;
+mod render_error;
 mod syntax;
 mod variable;
 mod wellformed;
@@ -65,9 +81,11 @@ use std::str::FromStr;
 pub use builder::{BuildError, TemplateBuilder, Var};
 pub use defaults::default_template;
 pub use event_data::{EventAttachment, EventData, EventDataError};
+pub use limits::{MAX_NESTING, MAX_OUTPUT_BYTES, MAX_RENDER_STEPS};
 pub(crate) use lint::lint_partially;
 pub use lint::{Finding, FindingKind, lint};
 pub use parse::SyntaxError;
+pub use render_error::{RenderError, RenderErrorKind, TemplateError};
 pub use variable::Variable;
 
 use crate::event::Encoding;
@@ -77,6 +95,10 @@ use syntax::{Node, Target};
 
 /// Output bytes reserved per reference, on top of the template's own text.
 const BYTES_PER_REFERENCE: usize = 40;
+
+/// The most output capacity reserved before rendering: loops and large values grow the
+/// buffer as they need, within [`MAX_OUTPUT_BYTES`].
+const MAX_RESERVED_BYTES: usize = 64 * 1024;
 
 /// A parsed template, ready to render any number of times.
 ///
@@ -88,14 +110,14 @@ const BYTES_PER_REFERENCE: usize = 40;
 /// let mut data = EventData::sample(Event::DeliveredDr, "acct");
 /// data.message_id = Some("877c19ef-fa2e-4cec-827a-e1df9b5509f7".into());
 /// assert_eq!(
-///     template.render(&data),
+///     template.render(&data)?,
 ///     r#"{"id":"877c19ef-fa2e-4cec-827a-e1df9b5509f7","status":"220"}"#
 /// );
 ///
 /// // A variable the event does not provide renders as its source text, as on the platform.
 /// let reply = EventData::sample(Event::ReceivedSms, "acct");
-/// assert!(template.render(&reply).contains(r#""status":"$statusCode""#));
-/// # Ok::<(), webhooks_ergonomic::callbacks::template::SyntaxError>(())
+/// assert!(template.render(&reply)?.contains(r#""status":"$statusCode""#));
+/// # Ok::<(), webhooks_ergonomic::callbacks::template::TemplateError>(())
 /// ```
 #[derive(Clone)]
 pub struct Template {
@@ -108,8 +130,7 @@ impl Template {
     /// Parses a template.
     pub fn parse(source: &str) -> Result<Template, SyntaxError> {
         let parsed = parse::parse(source)?;
-        let mut capacity = 0;
-        count_output(&parsed.nodes, &mut capacity);
+        let capacity = reserved_capacity(source.len(), &parsed.nodes);
         Ok(Template {
             source: source.to_owned(),
             parsed,
@@ -128,15 +149,24 @@ impl Template {
     }
 
     /// Renders the template for one event.
-    pub fn render(&self, data: &EventData) -> String {
+    ///
+    /// # Errors
+    /// When the output would pass [`MAX_OUTPUT_BYTES`], the render would take more than
+    /// [`MAX_RENDER_STEPS`] steps, or a method fails as it does in Velocity 1.7 (see
+    /// [`RenderErrorKind`]). Memory stays within the output limit.
+    pub fn render(&self, data: &EventData) -> Result<String, RenderError> {
         let mut out = String::with_capacity(self.capacity);
-        self.render_into(data, &mut out);
-        out
+        self.render_into(data, &mut out)?;
+        Ok(out)
     }
 
-    /// Renders the template for one event, appending to `out`.
-    pub fn render_into(&self, data: &EventData, out: &mut String) {
-        self.render_traced(data, out, &mut NoTrace);
+    /// Renders the template for one event, appending to `out`; on an error, `out` keeps what
+    /// was rendered before it (at most [`MAX_OUTPUT_BYTES`] and one value more).
+    ///
+    /// # Errors
+    /// As [`Template::render`].
+    pub fn render_into(&self, data: &EventData, out: &mut String) -> Result<(), RenderError> {
+        self.render_traced(data, out, &mut NoTrace)
     }
 
     pub(crate) fn render_traced<T: Trace>(
@@ -144,9 +174,9 @@ impl Template {
         data: &EventData,
         out: &mut String,
         trace: &mut T,
-    ) {
-        let mut renderer = Renderer::new(&self.source, data, self.parsed.slots, self.parsed.loops);
-        renderer.nodes(&self.parsed.nodes, out, trace);
+    ) -> Result<(), RenderError> {
+        let mut renderer = Renderer::new(&self.source, data, &self.parsed, out.len());
+        renderer.nodes(&self.parsed.nodes, out, trace)
     }
 
     /// The platform variables the template uses, each once, in the order they first appear.
@@ -167,36 +197,22 @@ impl Template {
     }
 }
 
-/// Adds up the text of `nodes` and a margin per reference.
-fn count_output(nodes: &[Node], total: &mut usize) {
-    for node in nodes {
-        match node {
-            Node::Text(range) => *total += range.len(),
-            Node::Reference(_) => *total += BYTES_PER_REFERENCE,
-            Node::If {
-                branches,
-                otherwise,
-            } => {
-                for (_, body) in branches {
-                    count_output(body, total);
-                }
-                if let Some(body) = otherwise {
-                    count_output(body, total);
-                }
-            }
-            Node::Foreach { body, .. } => {
-                // Room for a couple of rounds.
-                count_output(body, total);
-                count_output(body, total);
-            }
-            Node::Set { .. } => {}
-        }
-    }
+/// The output capacity to reserve: the template's text and a margin per reference, each
+/// node counted once (loops grow the buffer as they go), at most [`MAX_RESERVED_BYTES`].
+fn reserved_capacity(source_len: usize, nodes: &[Node]) -> usize {
+    let mut references: usize = 0;
+    syntax::each_reference(nodes, &mut |_| references += 1);
+    source_len
+        .saturating_add(references.saturating_mul(BYTES_PER_REFERENCE))
+        .min(MAX_RESERVED_BYTES)
 }
 
 /// Parses and renders in one call; parse once with [`Template::parse`] to render often.
-pub fn render(source: &str, data: &EventData) -> Result<String, SyntaxError> {
-    Ok(Template::parse(source)?.render(data))
+///
+/// # Errors
+/// A [`SyntaxError`] or a [`RenderError`], in a [`TemplateError`].
+pub fn render(source: &str, data: &EventData) -> Result<String, TemplateError> {
+    Ok(Template::parse(source)?.render(data)?)
 }
 
 impl fmt::Debug for Template {

@@ -4,19 +4,20 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::limits::MAX_NESTING as MAX_DEPTH;
 use super::syntax::{
     Comparison, Escape, Expr, Member, MemberKind, Node, Operand, Reference, Target,
 };
 use super::variable::Variable;
-
-/// How deeply blocks, parentheses and method arguments may nest.
-const MAX_DEPTH: usize = 64;
 
 /// Directives of Apache Velocity this engine does not run; they render as text, and
 /// [`lint`](super::lint()) reports them.
 const UNSUPPORTED: [&str; 7] = [
     "macro", "parse", "include", "evaluate", "define", "break", "stop",
 ];
+
+/// The directives this engine runs.
+const RUN: [&str; 6] = ["if", "elseif", "else", "end", "foreach", "set"];
 
 /// A template that cannot be parsed: where, and why.
 ///
@@ -102,6 +103,8 @@ pub(crate) struct Parsed {
     pub loops: usize,
     /// Unsupported directives (`#macro`, ...), left as text.
     pub unsupported: Vec<Range<usize>>,
+    /// The text of string literals with doubled quotes ([`Operand::Unescaped`]).
+    pub strings: Vec<String>,
 }
 
 /// Parses `src`.
@@ -116,7 +119,9 @@ pub(crate) fn parse(src: &str) -> Result<Parsed, SyntaxError> {
         loop_count: 0,
         depth: 0,
         unsupported: Vec::new(),
+        strings: Vec::new(),
     };
+    parser.declare_set_variables();
     let (nodes, end) = parser.block()?;
     match end {
         Closer::Eof => Ok(Parsed {
@@ -124,6 +129,7 @@ pub(crate) fn parse(src: &str) -> Result<Parsed, SyntaxError> {
             slots: parser.slots,
             loops: parser.loop_count,
             unsupported: parser.unsupported,
+            strings: parser.strings,
         }),
         Closer::End(at) => Err(parser.error(at, "#end without a matching #if or #foreach")),
         Closer::Else(at) => Err(parser.error(at, "#else without a matching #if")),
@@ -143,9 +149,7 @@ enum Closer {
 enum Head {
     /// Not a directive: `#` is text.
     Literal,
-    Comment {
-        line: bool,
-    },
+    Comment,
     Unparsed(Range<usize>),
     If(Expr),
     ElseIf(Expr),
@@ -153,7 +157,8 @@ enum Head {
     End,
     Foreach {
         name: Range<usize>,
-        iterable: Reference,
+        /// `None` for a literal, which never iterates.
+        iterable: Option<Reference>,
     },
     Set {
         name: Range<usize>,
@@ -173,6 +178,7 @@ struct Parser<'s> {
     loop_count: usize,
     depth: usize,
     unsupported: Vec<Range<usize>>,
+    strings: Vec<String>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -186,6 +192,18 @@ fn is_ident(b: u8) -> bool {
 impl<'s> Parser<'s> {
     fn error(&self, at: usize, message: impl Into<String>) -> SyntaxError {
         SyntaxError::new(self.src, at, message)
+    }
+
+    /// Whether the template ends `width` bytes from here.
+    fn dangling(&self, width: usize) -> bool {
+        self.pos + width == self.b.len()
+    }
+
+    fn ends_in(&self, what: &str) -> SyntaxError {
+        self.error(
+            self.pos,
+            format!("the template ends in `{what}`, which Velocity 1.7 rejects: remove it"),
+        )
     }
 
     fn peek(&self) -> Option<u8> {
@@ -216,8 +234,20 @@ impl<'s> Parser<'s> {
     fn block(&mut self) -> Result<(Vec<Node>, Closer), SyntaxError> {
         let mut nodes = Vec::new();
         let mut text_start = self.pos;
+        // Where the last #set ended: a `{` right after it or a reference starts a token.
+        let mut set_end = None;
         while let Some(b) = self.peek() {
             match b {
+                b'$' if self.b.get(self.pos..self.pos + 3) == Some(b"$!!") => {
+                    // 1.7 writes `$!!` as `$!`.
+                    push_text(&mut nodes, text_start..self.pos + 2);
+                    self.pos += 3;
+                    text_start = self.pos;
+                }
+                b'$' if self.dangling(1) => return Err(self.ends_in("$")),
+                b'$' if self.peek_at(self.pos + 1) == Some(b'!') && self.dangling(2) => {
+                    return Err(self.ends_in("$!"));
+                }
                 b'$' => {
                     let start = self.pos;
                     match self.reference(0)? {
@@ -236,6 +266,11 @@ impl<'s> Parser<'s> {
                         at += 1;
                     }
                     self.pos = at;
+                    match self.peek() {
+                        Some(b'$') if self.dangling(1) => return Err(self.ends_in("\\$")),
+                        Some(b'#') if self.dangling(1) => return Err(self.ends_in("\\#")),
+                        _ => {}
+                    }
                     if self.peek() == Some(b'$') {
                         match self.reference(at - start)? {
                             Some(reference) => {
@@ -245,27 +280,56 @@ impl<'s> Parser<'s> {
                             }
                             None => self.pos += 1,
                         }
+                    } else if let Some(name_end) = self.escaped_directive() {
+                        // `\#if`: pairs of backslashes write one each; an odd one left writes
+                        // the directive's name as text.
+                        let escapes = at - start;
+                        push_text(&mut nodes, text_start..start + escapes / 2);
+                        if escapes % 2 == 1 {
+                            push_text(&mut nodes, at..name_end);
+                            self.pos = name_end;
+                            text_start = self.pos;
+                        } else {
+                            text_start = at;
+                        }
                     }
                 }
+                b'#' if self.dangling(1) => return Err(self.ends_in("#")),
                 b'#' => {
                     let start = self.pos;
                     let head = self.directive()?;
-                    let trim_to = match &head {
+                    match &head {
                         Head::Literal => {
                             self.pos = start + 1;
                             continue;
                         }
-                        Head::Unparsed(_) => start,
-                        Head::Comment { line: true } => self.gobble(start, text_start, false),
-                        _ => self.gobble(start, text_start, true),
+                        Head::Unparsed(_) | Head::Comment => {}
+                        _ => self.gobble_line_break(),
+                    }
+                    // 1.7's #set takes the blanks before it when they start a token: at the
+                    // start, right after a directive or a reference, or after a `{` there.
+                    let glued = set_end == Some(text_start)
+                        || matches!(nodes.last(), Some(Node::Reference(r)) if r.span.end == text_start);
+                    let token_start = match self.peek_at(text_start) {
+                        Some(b'{') if glued => text_start + 1,
+                        _ => text_start,
                     };
-                    push_text(&mut nodes, text_start..trim_to);
+                    let blanks_only = self
+                        .b
+                        .get(token_start..start)
+                        .is_some_and(|run| run.iter().all(|&b| b == b' ' || b == b'\t'));
+                    if matches!(head, Head::Set { .. }) && blanks_only {
+                        push_text(&mut nodes, text_start..token_start);
+                    } else {
+                        push_text(&mut nodes, text_start..start);
+                    }
                     match head {
-                        Head::Literal | Head::Comment { .. } => {}
+                        Head::Literal | Head::Comment => {}
                         Head::Unparsed(range) => push_text(&mut nodes, range),
                         Head::If(condition) => nodes.push(self.if_rest(start, condition)?),
                         Head::Foreach { name, iterable } => {
-                            nodes.push(self.foreach_rest(start, name, iterable)?);
+                            let node = self.foreach_rest(start, name, iterable)?;
+                            nodes.extend(node);
                         }
                         Head::Set { name, value } => {
                             let name = self.text(name);
@@ -279,6 +343,7 @@ impl<'s> Parser<'s> {
                                 }
                             };
                             nodes.push(Node::Set { slot, value });
+                            set_end = Some(self.pos);
                         }
                         Head::Else => return Ok((nodes, Closer::Else(start))),
                         Head::End => return Ok((nodes, Closer::End(start))),
@@ -295,35 +360,20 @@ impl<'s> Parser<'s> {
         Ok((nodes, Closer::Eof))
     }
 
-    /// Velocity's "lines" space gobbling: a directive alone on its line takes its indentation
-    /// and (when `trailing`) its line break with it. Returns where the text before the
-    /// directive ends, and moves past the line break when it is taken.
-    fn gobble(&mut self, start: usize, text_start: usize, trailing: bool) -> usize {
-        let line_start = self
-            .b
-            .get(..start)
-            .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
-            .map_or(0, |i| i + 1);
-        let indented = self
-            .b
-            .get(line_start..start)
-            .is_some_and(|indent| indent.iter().all(|&b| b == b' ' || b == b'\t'));
-        if !indented {
-            return start;
+    /// Velocity 1.7's space gobbling: a directive takes the blanks and the line break right
+    /// after it (only when a line break follows the blanks), wherever it sits; the indentation
+    /// before it stays. Moves past what is taken.
+    fn gobble_line_break(&mut self) {
+        let mut at = self.pos;
+        while matches!(self.peek_at(at), Some(b' ' | b'\t')) {
+            at += 1;
         }
-        if trailing {
-            let mut at = self.pos;
-            while matches!(self.peek_at(at), Some(b' ' | b'\t')) {
-                at += 1;
-            }
-            match self.peek_at(at) {
-                None => self.pos = at,
-                Some(b'\n') => self.pos = at + 1,
-                Some(b'\r') if self.peek_at(at + 1) == Some(b'\n') => self.pos = at + 2,
-                Some(_) => return start,
-            }
+        match self.peek_at(at) {
+            Some(b'\n') => self.pos = at + 1,
+            Some(b'\r') if self.peek_at(at + 1) == Some(b'\n') => self.pos = at + 2,
+            Some(b'\r') => self.pos = at + 1,
+            _ => {}
         }
-        line_start.max(text_start)
     }
 
     /// The rest of an `#if` whose condition is parsed: bodies up to `#end`.
@@ -367,8 +417,8 @@ impl<'s> Parser<'s> {
         &mut self,
         start: usize,
         name: Range<usize>,
-        iterable: Reference,
-    ) -> Result<Node, SyntaxError> {
+        iterable: Option<Reference>,
+    ) -> Result<Option<Node>, SyntaxError> {
         self.enter(start)?;
         let slot = self.slots;
         self.slots += 1;
@@ -381,16 +431,81 @@ impl<'s> Parser<'s> {
         self.locals.retain(|&(_, s)| s != slot);
         self.leave();
         match end {
-            Closer::End(_) => Ok(Node::Foreach {
+            Closer::End(_) => Ok(iterable.map(|iterable| Node::Foreach {
                 slot,
                 loop_id,
                 iterable,
                 body,
                 position: start,
-            }),
+            })),
             Closer::Else(at) => Err(self.error(at, "#else inside #foreach without an #if")),
             Closer::ElseIf(at, _) => Err(self.error(at, "#elseif inside #foreach without an #if")),
             Closer::Eof => Err(self.error(start, "#foreach is never closed: add #end")),
+        }
+    }
+
+    /// Gives every `#set` variable its slot before parsing: Velocity's variables live in one
+    /// context, so a `$x` before its `#set` (in a loop's second round) sees the value.
+    fn declare_set_variables(&mut self) {
+        let mut from = 0;
+        while let Some(found) = self.src.get(from..).and_then(|rest| rest.find("set")) {
+            let at = from + found;
+            from = at + 3;
+            let directive = match at.checked_sub(1).and_then(|i| self.peek_at(i)) {
+                Some(b'#') => true,
+                Some(b'{') => at >= 2 && self.peek_at(at - 2) == Some(b'#'),
+                _ => false,
+            };
+            if !directive {
+                continue;
+            }
+            let mut i = from + usize::from(self.peek_at(from) == Some(b'}'));
+            while self.peek_at(i).is_some_and(|b| b.is_ascii_whitespace()) {
+                i += 1;
+            }
+            if self.peek_at(i) != Some(b'(') {
+                continue;
+            }
+            i += 1;
+            while self.peek_at(i).is_some_and(|b| b.is_ascii_whitespace()) {
+                i += 1;
+            }
+            if self.peek_at(i) != Some(b'$') || !self.peek_at(i + 1).is_some_and(is_ident_start) {
+                continue;
+            }
+            let mut end = i + 1;
+            while self.peek_at(end).is_some_and(is_ident) {
+                end += 1;
+            }
+            let name = self.text(i + 1..end);
+            // A platform variable keeps its value until the #set runs: declared there.
+            let platform = Variable::from_name(name).is_some() || name == "esc";
+            if !platform && self.local(name).is_none() {
+                self.locals.push((name, self.slots));
+                self.slots += 1;
+            }
+        }
+    }
+
+    /// At `#` after backslashes: the end of `#name` / `#{name}` when `name` is a directive
+    /// this engine runs.
+    fn escaped_directive(&self) -> Option<usize> {
+        if self.peek() != Some(b'#') {
+            return None;
+        }
+        let braced = self.peek_at(self.pos + 1) == Some(b'{');
+        let name_start = self.pos + 1 + usize::from(braced);
+        let mut end = name_start;
+        while self.peek_at(end).is_some_and(is_ident) {
+            end += 1;
+        }
+        if !RUN.contains(&self.text(name_start..end)) {
+            return None;
+        }
+        match braced {
+            false => Some(end),
+            true if self.peek_at(end) == Some(b'}') => Some(end + 1),
+            true => None,
         }
     }
 
@@ -407,34 +522,9 @@ impl<'s> Parser<'s> {
     fn directive(&mut self) -> Result<Head, SyntaxError> {
         let start = self.pos;
         match self.peek_at(start + 1) {
-            Some(b'#') => {
-                let end = self
-                    .b
-                    .get(start..)
-                    .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-                    .map_or(self.b.len(), |i| start + i + 1);
-                self.pos = end;
-                return Ok(Head::Comment { line: true });
-            }
-            Some(b'*') => {
-                let end = self
-                    .src
-                    .get(start + 2..)
-                    .and_then(|rest| rest.find("*#"))
-                    .ok_or_else(|| self.error(start, "#* comment is never closed: add *#"))?;
-                self.pos = start + 2 + end + 2;
-                return Ok(Head::Comment { line: false });
-            }
-            Some(b'[') if self.peek_at(start + 2) == Some(b'[') => {
-                let inner = start + 3;
-                let end = self
-                    .src
-                    .get(inner..)
-                    .and_then(|rest| rest.find("]]#"))
-                    .ok_or_else(|| self.error(start, "#[[ is never closed: add ]]#"))?;
-                self.pos = inner + end + 3;
-                return Ok(Head::Unparsed(inner..inner + end));
-            }
+            Some(b'#') => return Ok(self.line_comment(start)),
+            Some(b'*') => return self.block_comment(start),
+            Some(b'[') if self.peek_at(start + 2) == Some(b'[') => return self.unparsed(start),
             _ => {}
         }
         let braced = self.peek_at(start + 1) == Some(b'{');
@@ -447,8 +537,7 @@ impl<'s> Parser<'s> {
             return Ok(Head::Literal);
         }
         let name = self.text(name_start..name_end);
-        let known = matches!(name, "if" | "elseif" | "else" | "end" | "foreach" | "set");
-        if !known {
+        if !RUN.contains(&name) {
             if UNSUPPORTED.contains(&name) {
                 self.unsupported.push(start..name_end);
             }
@@ -461,57 +550,100 @@ impl<'s> Parser<'s> {
             }
             self.pos += 1;
         }
-        Ok(match name {
-            "else" => Head::Else,
-            "end" => Head::End,
-            "if" | "elseif" => {
-                self.open_paren(start, name)?;
-                let condition = self.expr_or()?;
-                self.close_paren(start, name)?;
-                if name == "if" {
-                    Head::If(condition)
-                } else {
-                    Head::ElseIf(condition)
-                }
-            }
-            "foreach" => {
-                self.open_paren(start, name)?;
-                self.skip_ws();
-                let name = self
-                    .plain_variable()
-                    .ok_or_else(|| self.error(self.pos, "#foreach needs a `$name` to loop with"))?;
-                self.skip_ws();
-                if !self.word("in") {
-                    return Err(self.error(self.pos, "expected `in` in #foreach($item in $list)"));
-                }
-                self.skip_ws();
-                let at = self.pos;
-                let iterable = match self.peek() {
-                    Some(b'$') => self.reference(0)?,
-                    _ => None,
-                }
-                .ok_or_else(|| {
-                    self.error(at, "#foreach iterates over a reference, like $attachments")
-                })?;
-                self.close_paren(start, "foreach")?;
-                Head::Foreach { name, iterable }
+        match name {
+            "else" => Ok(Head::Else),
+            "end" => Ok(Head::End),
+            "if" => Ok(Head::If(self.condition_head(start, name)?)),
+            "elseif" => Ok(Head::ElseIf(self.condition_head(start, name)?)),
+            "foreach" => self.foreach_head(start),
+            _ => self.set_head(start),
+        }
+    }
+
+    /// `## ..` up to and with the line break.
+    fn line_comment(&mut self, start: usize) -> Head {
+        self.pos = self
+            .b
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+            .map_or(self.b.len(), |i| start + i + 1);
+        Head::Comment
+    }
+
+    /// `#* .. *#`.
+    fn block_comment(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        let end = self
+            .src
+            .get(start + 2..)
+            .and_then(|rest| rest.find("*#"))
+            .ok_or_else(|| self.error(start, "#* comment is never closed: add *#"))?;
+        self.pos = start + 2 + end + 2;
+        Ok(Head::Comment)
+    }
+
+    /// `#[[ .. ]]#`: text as it stands.
+    fn unparsed(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        let inner = start + 3;
+        let end = self
+            .src
+            .get(inner..)
+            .and_then(|rest| rest.find("]]#"))
+            .ok_or_else(|| self.error(start, "#[[ is never closed: add ]]#"))?;
+        self.pos = inner + end + 3;
+        Ok(Head::Unparsed(inner..inner + end))
+    }
+
+    /// `(condition)` of `#if` and `#elseif`.
+    fn condition_head(&mut self, start: usize, name: &str) -> Result<Expr, SyntaxError> {
+        self.open_paren(start, name)?;
+        let condition = self.expr_or()?;
+        self.close_paren(start, name)?;
+        Ok(condition)
+    }
+
+    /// `($item in $iterable)` of `#foreach`.
+    fn foreach_head(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        self.open_paren(start, "foreach")?;
+        self.skip_ws();
+        let name = self
+            .plain_variable()
+            .ok_or_else(|| self.error(self.pos, "#foreach needs a `$name` to loop with"))?;
+        self.skip_ws();
+        if !self.word("in") {
+            return Err(self.error(self.pos, "expected `in` in #foreach($item in $list)"));
+        }
+        self.skip_ws();
+        let at = self.pos;
+        let iterable = match self.peek() {
+            Some(b'$') => self.reference(0)?,
+            Some(b'\'' | b'"' | b'-' | b'0'..=b'9') => {
+                // A literal: Velocity 1.7 finds no iterator and never runs the body.
+                self.operand()?;
+                None
             }
             _ => {
-                self.open_paren(start, name)?;
-                self.skip_ws();
-                let name = self
-                    .plain_variable()
-                    .ok_or_else(|| self.error(self.pos, "#set needs a `$name` to assign"))?;
-                self.skip_ws();
-                if self.peek() != Some(b'=') {
-                    return Err(self.error(self.pos, "expected `=` in #set($name = value)"));
-                }
-                self.pos += 1;
-                let value = self.operand()?;
-                self.close_paren(start, "set")?;
-                Head::Set { name, value }
+                return Err(self.error(at, "#foreach iterates over a reference, like $attachments"));
             }
-        })
+        };
+        self.close_paren(start, "foreach")?;
+        Ok(Head::Foreach { name, iterable })
+    }
+
+    /// `($name = value)` of `#set`.
+    fn set_head(&mut self, start: usize) -> Result<Head, SyntaxError> {
+        self.open_paren(start, "set")?;
+        self.skip_ws();
+        let name = self
+            .plain_variable()
+            .ok_or_else(|| self.error(self.pos, "#set needs a `$name` to assign"))?;
+        self.skip_ws();
+        if self.peek() != Some(b'=') {
+            return Err(self.error(self.pos, "expected `=` in #set($name = value)"));
+        }
+        self.pos += 1;
+        let value = self.operand()?;
+        self.close_paren(start, "set")?;
+        Ok(Head::Set { name, value })
     }
 
     fn open_paren(&mut self, start: usize, name: &str) -> Result<(), SyntaxError> {
@@ -617,6 +749,12 @@ impl<'s> Parser<'s> {
                 return Err(self.error(start, "`${` is never closed: add `}`"));
             }
             self.pos += 1;
+        } else if self.peek() == Some(b'{') && self.name_follows(self.after_braces(self.pos)) {
+            return Err(self.error(
+                self.pos,
+                "Velocity 1.7 rejects `{` between a reference and a name: write `${name}{` or \
+                 add a space",
+            ));
         }
         Ok(Some(Reference {
             quiet,
@@ -626,6 +764,33 @@ impl<'s> Parser<'s> {
             span: start..self.pos,
             name,
         }))
+    }
+
+    /// Where a run of `{` from `at` ends.
+    fn after_braces(&self, mut at: usize) -> usize {
+        while self.peek_at(at) == Some(b'{') {
+            at += 1;
+        }
+        at
+    }
+
+    /// Whether a name or a reference (`x`, `$x`, `$!x`, `\\$x`) starts at `at`.
+    fn name_follows(&self, at: usize) -> bool {
+        match self.peek_at(at) {
+            Some(b'$') => {
+                let at = at + 1 + usize::from(self.peek_at(at + 1) == Some(b'!'));
+                self.peek_at(at).is_some_and(is_ident_start)
+            }
+            Some(b'\\') => {
+                let mut at = at;
+                while self.peek_at(at) == Some(b'\\') {
+                    at += 1;
+                }
+                self.peek_at(at) == Some(b'$')
+            }
+            Some(b) => is_ident(b),
+            None => false,
+        }
     }
 
     /// What a name refers to here.
@@ -692,28 +857,8 @@ impl<'s> Parser<'s> {
                 Some(reference) => Ok(Operand::Reference(reference)),
                 None => Err(self.error(start, "`$` must be followed by a name")),
             },
-            Some(quote @ (b'\'' | b'"')) => {
-                let inner = start + 1;
-                let end = self
-                    .b
-                    .get(inner..)
-                    .and_then(|rest| rest.iter().position(|&b| b == quote))
-                    .ok_or_else(|| self.error(start, "string is never closed"))?;
-                self.pos = inner + end + 1;
-                Ok(Operand::Text(inner..inner + end))
-            }
-            Some(b'-' | b'0'..=b'9') => {
-                let mut end = start + 1;
-                while self.peek_at(end).is_some_and(|b| b.is_ascii_digit()) {
-                    end += 1;
-                }
-                let number = self
-                    .text(start..end)
-                    .parse::<i64>()
-                    .map_err(|_| self.error(start, "not an integer in range"))?;
-                self.pos = end;
-                Ok(Operand::Integer(number))
-            }
+            Some(quote @ (b'\'' | b'"')) => self.string(quote),
+            Some(b'-' | b'0'..=b'9') => self.number(),
             _ if self.word("true") => Ok(Operand::Boolean(true)),
             _ if self.word("false") => Ok(Operand::Boolean(false)),
             None => Err(self.error(start, "expected a value, found the end of the template")),
@@ -722,6 +867,75 @@ impl<'s> Parser<'s> {
                 format!("expected a value, found `{}`", self.char_at(start)),
             )),
         }
+    }
+
+    /// A string literal at its quote; a doubled quote inside is one quote. `"..."` holding
+    /// `$` or `#` would be interpolated by Velocity, which this engine does not do.
+    fn string(&mut self, quote: u8) -> Result<Operand, SyntaxError> {
+        let start = self.pos;
+        let inner = start + 1;
+        let mut at = inner;
+        let mut doubled = false;
+        loop {
+            match self.peek_at(at) {
+                None => return Err(self.error(start, "string is never closed")),
+                Some(b) if b == quote && self.peek_at(at + 1) == Some(quote) => {
+                    doubled = true;
+                    at += 2;
+                }
+                Some(b) if b == quote => break,
+                Some(b'$' | b'#') if quote == b'"' => {
+                    return Err(self.error(
+                        at,
+                        "`$` and `#` in a \"..\" string are interpolated by Velocity, which this \
+                         engine does not do: use '..' for plain text",
+                    ));
+                }
+                Some(_) => at += 1,
+            }
+        }
+        self.pos = at + 1;
+        if !doubled {
+            return Ok(Operand::Text(inner..at));
+        }
+        let quote = char::from(quote);
+        let text = self
+            .text(inner..at)
+            .replace(&format!("{quote}{quote}"), &quote.to_string());
+        self.strings.push(text);
+        Ok(Operand::Unescaped(self.strings.len() - 1))
+    }
+
+    /// An integer, or a float like `220.0` (plain notation, as this engine prints floats the
+    /// way Java does only there).
+    fn number(&mut self) -> Result<Operand, SyntaxError> {
+        let start = self.pos;
+        let digits = |parser: &Self, mut end: usize| {
+            while parser.peek_at(end).is_some_and(|b| b.is_ascii_digit()) {
+                end += 1;
+            }
+            end
+        };
+        let end = digits(self, start + 1);
+        let fraction = self.peek_at(end) == Some(b'.')
+            && self.peek_at(end + 1).is_some_and(|b| b.is_ascii_digit());
+        if !fraction {
+            let number = self
+                .text(start..end)
+                .parse::<i64>()
+                .map_err(|_| self.error(start, "not an integer in range"))?;
+            self.pos = end;
+            return Ok(Operand::Integer(number));
+        }
+        let end = digits(self, end + 1);
+        let number = self
+            .text(start..end)
+            .parse::<f64>()
+            .ok()
+            .filter(|x| *x == 0.0 || (1e-3..1e7).contains(&x.abs()))
+            .ok_or_else(|| self.error(start, "floats from 0.001 to 9999999 only"))?;
+        self.pos = end;
+        Ok(Operand::Float(number))
     }
 
     fn expr_or(&mut self) -> Result<Expr, SyntaxError> {

@@ -8,6 +8,9 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::escape::escape_into;
 use super::event_data::{EventAttachment, EventData};
+use super::limits::{MAX_OUTPUT_BYTES, MAX_RENDER_STEPS};
+use super::parse::Parsed;
+use super::render_error::{RenderError, RenderErrorKind};
 use super::syntax::{
     Comparison, Escape, Expr, Member, MemberKind, Node, Operand, Reference, Target,
 };
@@ -35,6 +38,7 @@ enum Value<'a> {
     Null,
     Text(&'a str),
     Integer(i64),
+    Float(f64),
     Boolean(bool),
     Time(OffsetDateTime),
     Metadata(&'a BTreeMap<String, String>),
@@ -55,6 +59,7 @@ enum Value<'a> {
 enum Scalar<'a> {
     Text(&'a str),
     Integer(i64),
+    Float(f64),
     Boolean(bool),
     Time(OffsetDateTime),
 }
@@ -69,18 +74,34 @@ struct LoopState {
 /// The state of one rendering.
 pub(crate) struct Renderer<'a> {
     source: &'a str,
+    /// String literals whose text differs from their source (`'it''s'`).
+    strings: &'a [String],
     data: &'a EventData,
     slots: Vec<Value<'a>>,
     loops: Vec<LoopState>,
+    /// Where this render's output starts in the buffer it appends to.
+    output_start: usize,
+    /// Steps taken, against [`MAX_RENDER_STEPS`].
+    steps: usize,
 }
 
+type Rendered = Result<(), RenderError>;
+
 impl<'a> Renderer<'a> {
-    pub(crate) fn new(source: &'a str, data: &'a EventData, slots: usize, loops: usize) -> Self {
+    pub(crate) fn new(
+        source: &'a str,
+        data: &'a EventData,
+        parsed: &'a Parsed,
+        output_start: usize,
+    ) -> Self {
         Renderer {
             source,
+            strings: &parsed.strings,
             data,
-            slots: vec![Value::Null; slots],
-            loops: vec![LoopState::default(); loops],
+            slots: vec![Value::Null; parsed.slots],
+            loops: vec![LoopState::default(); parsed.loops],
+            output_start,
+            steps: 0,
         }
     }
 
@@ -88,146 +109,191 @@ impl<'a> Renderer<'a> {
         self.source.get(range.clone()).unwrap_or_default()
     }
 
-    pub(crate) fn nodes<T: Trace>(&mut self, nodes: &'a [Node], out: &mut String, trace: &mut T) {
+    fn fail(&self, at: usize, kind: RenderErrorKind) -> RenderError {
+        RenderError::new(self.source, at, kind)
+    }
+
+    /// Counts one step and checks both budgets; `at` is where in the template we are.
+    fn step(&mut self, out: &str, at: usize) -> Rendered {
+        self.steps += 1;
+        if self.steps > MAX_RENDER_STEPS {
+            return Err(self.fail(at, RenderErrorKind::TooManySteps));
+        }
+        if out.len().saturating_sub(self.output_start) > MAX_OUTPUT_BYTES {
+            return Err(self.fail(at, RenderErrorKind::OutputTooLarge));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn nodes<T: Trace>(
+        &mut self,
+        nodes: &'a [Node],
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
         for node in nodes {
             match node {
-                Node::Text(range) => {
-                    trace.mark(out.len(), range.start, range.len(), true);
-                    out.push_str(self.text(range));
-                }
-                Node::Reference(reference) => {
-                    trace.mark(out.len(), reference.span.start, 0, false);
-                    self.reference(reference, out);
-                }
+                Node::Text(range) => self.text_node(range, out, trace)?,
+                Node::Reference(reference) => self.reference_node(reference, out, trace)?,
                 Node::If {
                     branches,
                     otherwise,
-                } => {
-                    let chosen = branches
-                        .iter()
-                        .find(|(condition, _)| self.condition(condition))
-                        .map(|(_, body)| body)
-                        .or(otherwise.as_ref());
-                    if let Some(body) = chosen {
-                        self.nodes(body, out, trace);
-                    }
-                }
+                } => self.if_node(branches, otherwise.as_deref(), out, trace)?,
                 Node::Foreach {
                     slot,
                     loop_id,
                     iterable,
                     body,
-                    ..
+                    position,
                 } => {
-                    let (slot, loop_id) = (*slot, *loop_id);
-                    match self.evaluate(iterable) {
-                        Value::Keys(map) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                map.keys(),
-                                map.len(),
-                                |k| Value::Text(k),
-                            );
-                        }
-                        Value::Values(map) | Value::Metadata(map) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                map.values(),
-                                map.len(),
-                                |v| Value::Text(v),
-                            );
-                        }
-                        Value::Entries(map) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                map.iter(),
-                                map.len(),
-                                |(k, v)| Value::Entry(k, v),
-                            );
-                        }
-                        Value::Attachments(list) => {
-                            self.each(
-                                slot,
-                                loop_id,
-                                body,
-                                out,
-                                trace,
-                                list.iter(),
-                                list.len(),
-                                Value::Attachment,
-                            );
-                        }
-                        _ => {}
-                    }
+                    let at = Round {
+                        slot: *slot,
+                        loop_id: *loop_id,
+                        position: *position,
+                    };
+                    self.foreach_node(at, iterable, body, out, trace)?;
                 }
-                Node::Set { slot, value } => {
-                    let value = self.operand(value);
-                    if let (false, Some(target)) =
-                        (matches!(value, Value::Null), self.slots.get_mut(*slot))
-                    {
-                        *target = value;
-                    }
-                }
+                Node::Set { slot, value } => self.set_node(*slot, value)?,
             }
+        }
+        Ok(())
+    }
+
+    fn text_node<T: Trace>(
+        &mut self,
+        range: &std::ops::Range<usize>,
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        self.step(out, range.start)?;
+        trace.mark(out.len(), range.start, range.len(), true);
+        out.push_str(self.text(range));
+        Ok(())
+    }
+
+    fn reference_node<T: Trace>(
+        &mut self,
+        reference: &Reference,
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        self.step(out, reference.span.start)?;
+        trace.mark(out.len(), reference.span.start, 0, false);
+        self.reference(reference, out)
+    }
+
+    fn if_node<T: Trace>(
+        &mut self,
+        branches: &'a [(Expr, Vec<Node>)],
+        otherwise: Option<&'a [Node]>,
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        for (condition, body) in branches {
+            self.step(out, condition_position(condition))?;
+            if self.condition(condition)? {
+                return self.nodes(body, out, trace);
+            }
+        }
+        match otherwise {
+            Some(body) => self.nodes(body, out, trace),
+            None => Ok(()),
+        }
+    }
+
+    fn set_node(&mut self, slot: usize, value: &Operand) -> Rendered {
+        let value = self.operand(value)?;
+        if let (false, Some(target)) = (matches!(value, Value::Null), self.slots.get_mut(slot)) {
+            *target = value;
+        }
+        Ok(())
+    }
+
+    fn foreach_node<T: Trace>(
+        &mut self,
+        at: Round,
+        iterable: &Reference,
+        body: &'a [Node],
+        out: &mut String,
+        trace: &mut T,
+    ) -> Rendered {
+        self.step(out, at.position)?;
+        match self.evaluate(iterable)? {
+            Value::Keys(map) => self.each(at, body, out, trace, map.keys(), map.len(), |k| {
+                Value::Text(k)
+            }),
+            Value::Values(map) | Value::Metadata(map) => {
+                self.each(at, body, out, trace, map.values(), map.len(), |v| {
+                    Value::Text(v)
+                })
+            }
+            Value::Entries(map) => {
+                self.each(at, body, out, trace, map.iter(), map.len(), |(k, v)| {
+                    Value::Entry(k, v)
+                })
+            }
+            Value::Attachments(list) => self.each(
+                at,
+                body,
+                out,
+                trace,
+                list.iter(),
+                list.len(),
+                Value::Attachment,
+            ),
+            _ => Ok(()),
         }
     }
 
     #[allow(clippy::too_many_arguments)]
     fn each<T: Trace, I: Iterator>(
         &mut self,
-        slot: usize,
-        loop_id: usize,
+        at: Round,
         body: &'a [Node],
         out: &mut String,
         trace: &mut T,
         items: I,
         len: usize,
         value: impl Fn(I::Item) -> Value<'a>,
-    ) {
+    ) -> Rendered {
         for (index, item) in items.enumerate() {
-            if let Some(target) = self.slots.get_mut(slot) {
+            self.step(out, at.position)?;
+            if let Some(target) = self.slots.get_mut(at.slot) {
                 *target = value(item);
             }
-            if let Some(state) = self.loops.get_mut(loop_id) {
+            if let Some(state) = self.loops.get_mut(at.loop_id) {
                 *state = LoopState { index, len };
             }
-            self.nodes(body, out, trace);
+            self.nodes(body, out, trace)?;
         }
+        Ok(())
     }
 
-    fn reference(&mut self, reference: &Reference, out: &mut String) {
-        let value = self.evaluate(reference);
+    /// A reference, after its backslashes: each pair writes one; an odd one left escapes the
+    /// reference into its source text. A null reference keeps its backslashes as 1.7 does
+    /// (all of an even run; half and one of an odd run).
+    fn reference(&mut self, reference: &Reference, out: &mut String) -> Rendered {
+        let value = self.evaluate(reference)?;
         let literal = self.text(&reference.span);
+        let (n, odd) = (reference.escapes, reference.escapes % 2 == 1);
         let writable = has_text(&value);
-        for _ in 0..if writable {
-            reference.escapes / 2
-        } else {
-            reference.escapes
-        } {
+        let backslashes = match (writable, odd) {
+            (true, _) => n / 2,
+            (false, false) => n,
+            (false, true) => n / 2 + 1,
+        };
+        for _ in 0..backslashes {
             out.push('\\');
         }
-        if writable && reference.escapes.is_multiple_of(2) {
+        if writable && !odd {
             write_value(out, &value);
-        } else if writable || !reference.quiet || reference.escapes > 0 {
-            // Null renders as its source (`$!` keeps it quiet); an odd number of backslashes
-            // escapes a value into its source too.
+        } else if writable || !reference.quiet || odd {
             out.push_str(literal);
         }
+        Ok(())
     }
 
-    fn evaluate(&self, reference: &Reference) -> Value<'a> {
+    fn evaluate(&self, reference: &Reference) -> Result<Value<'a>, RenderError> {
         let mut value = match reference.target {
             Target::Event(variable) => self.variable(variable),
             Target::Local(slot) => self.slots.get(slot).copied().unwrap_or(Value::Null),
@@ -241,11 +307,10 @@ impl<'a> Renderer<'a> {
             if matches!(value, Value::Null) {
                 break;
             }
-            value = self.member(value, member);
+            value = self.member(value, member)?;
         }
-        value
+        Ok(value)
     }
-
     fn variable(&self, variable: Variable) -> Value<'a> {
         let data: &'a EventData = self.data;
         if !variable.is_available(data.event) {
@@ -295,21 +360,21 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn member(&self, value: Value<'a>, member: &Member) -> Value<'a> {
+    fn member(&self, value: Value<'a>, member: &Member) -> Result<Value<'a>, RenderError> {
         let size = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-        match (value, &member.kind) {
+        Ok(match (value, &member.kind) {
             (Value::Metadata(map), _) if !member.call => {
                 text_or_null(map.get(self.text(&member.name)))
             }
             (Value::Metadata(map), MemberKind::Get(key)) => {
-                let key = self.operand(key);
+                let key = self.operand(key)?;
                 match text_of(&key) {
                     Some(key) => text_or_null(map.get(key.as_ref())),
                     None => Value::Null,
                 }
             }
             (Value::Metadata(map), MemberKind::ContainsKey(key)) => {
-                let key = self.operand(key);
+                let key = self.operand(key)?;
                 Value::Boolean(text_of(&key).is_some_and(|key| map.contains_key(key.as_ref())))
             }
             (Value::Metadata(map), MemberKind::KeySet) => Value::Keys(map),
@@ -325,11 +390,14 @@ impl<'a> Renderer<'a> {
             ) => Value::Boolean(map.is_empty()),
             (Value::Attachments(list), MemberKind::Size) => size(list.len()),
             (Value::Attachments(list), MemberKind::IsEmpty) => Value::Boolean(list.is_empty()),
-            (Value::Attachments(list), MemberKind::Get(index)) => match self.operand(index) {
+            (Value::Attachments(list), MemberKind::Get(index)) => match self.operand(index)? {
                 Value::Integer(i) => usize::try_from(i)
                     .ok()
                     .and_then(|i| list.get(i))
-                    .map_or(Value::Null, Value::Attachment),
+                    .map(Value::Attachment)
+                    .ok_or_else(|| {
+                        self.fail(member.name.start, RenderErrorKind::IndexOutOfBounds)
+                    })?,
                 _ => Value::Null,
             },
             (Value::Entry(key, _), MemberKind::Key) => Value::Text(key),
@@ -340,44 +408,75 @@ impl<'a> Renderer<'a> {
             (Value::Loop(id), kind) => self.loop_member(id, kind),
             (Value::Text(text), MemberKind::IsEmpty) => Value::Boolean(text.is_empty()),
             (Value::Esc, MemberKind::Escape(escape, argument)) => {
-                let scalar = match self.operand(argument) {
+                let scalar = match self.operand(argument)? {
                     Value::Text(text) => Scalar::Text(text),
                     Value::Integer(n) => Scalar::Integer(n),
+                    Value::Float(x) => Scalar::Float(x),
                     Value::Boolean(b) => Scalar::Boolean(b),
                     Value::Time(t) => Scalar::Time(t),
-                    _ => return Value::Null,
+                    _ => return Ok(Value::Null),
                 };
                 Value::Escaped(*escape, scalar)
             }
             _ => Value::Null,
-        }
+        })
     }
 
-    fn operand(&self, operand: &Operand) -> Value<'a> {
-        match operand {
-            Operand::Reference(reference) => self.evaluate(reference),
+    fn operand(&self, operand: &Operand) -> Result<Value<'a>, RenderError> {
+        Ok(match operand {
+            Operand::Reference(reference) => self.evaluate(reference)?,
             Operand::Text(range) => Value::Text(self.text(range)),
+            Operand::Unescaped(index) => Value::Text(
+                self.strings
+                    .get(*index)
+                    .map_or("", |text: &'a String| text.as_str()),
+            ),
             Operand::Integer(n) => Value::Integer(*n),
+            Operand::Float(x) => Value::Float(*x),
             Operand::Boolean(b) => Value::Boolean(*b),
-        }
+        })
     }
 
-    fn expr(&self, expr: &Expr) -> Value<'a> {
+    fn expr(&self, expr: &Expr) -> Result<Value<'a>, RenderError> {
         match expr {
             Expr::Operand(operand) => self.operand(operand),
-            other => Value::Boolean(self.condition(other)),
+            other => Ok(Value::Boolean(self.condition(other)?)),
         }
     }
 
-    /// Whether a condition holds: Velocity 2's truth (null, false, empty and zero are false).
-    fn condition(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Operand(operand) => truthy(&self.operand(operand)),
-            Expr::Not(inner) => !self.condition(inner),
-            Expr::And(a, b) => self.condition(a) && self.condition(b),
-            Expr::Or(a, b) => self.condition(a) || self.condition(b),
-            Expr::Compare(op, a, b) => compare(*op, &self.expr(a), &self.expr(b)),
-        }
+    /// Whether a condition holds, by Velocity 1.7's truth ([`truthy`]).
+    fn condition(&self, expr: &Expr) -> Result<bool, RenderError> {
+        Ok(match expr {
+            // A string or number literal alone in a condition is false in 1.7.
+            Expr::Operand(Operand::Text(_) | Operand::Unescaped(_) | Operand::Integer(_)) => false,
+            Expr::Operand(Operand::Float(_)) => false,
+            Expr::Operand(operand) => truthy(&self.operand(operand)?),
+            Expr::Not(inner) => !self.condition(inner)?,
+            Expr::And(a, b) => self.condition(a)? && self.condition(b)?,
+            Expr::Or(a, b) => self.condition(a)? || self.condition(b)?,
+            Expr::Compare(op, a, b) => compare(*op, &self.expr(a)?, &self.expr(b)?),
+        })
+    }
+}
+
+/// Where a loop's rounds write: its item slot, its loop state, and its `#foreach` position.
+#[derive(Clone, Copy)]
+struct Round {
+    slot: usize,
+    loop_id: usize,
+    position: usize,
+}
+
+/// Where a condition starts in the template (for errors), as near as its operands say.
+fn condition_position(expr: &Expr) -> usize {
+    match expr {
+        Expr::Operand(Operand::Reference(reference)) => reference.span.start,
+        Expr::Operand(Operand::Text(range)) => range.start,
+        Expr::Operand(_) => 0,
+        Expr::Not(inner)
+        | Expr::And(inner, _)
+        | Expr::Or(inner, _)
+        | Expr::Compare(_, inner, _) => condition_position(inner),
     }
 }
 
@@ -385,19 +484,13 @@ fn text_or_null(text: Option<&String>) -> Value<'_> {
     text.map_or(Value::Null, |text| Value::Text(text))
 }
 
+/// Velocity 1.7's truth: everything but null and `false` is true (an empty string, `0`, an
+/// empty map or list too).
 fn truthy(value: &Value<'_>) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Boolean(b) => *b,
-        Value::Text(text) | Value::Escaped(_, Scalar::Text(text)) => !text.is_empty(),
-        Value::Integer(n) | Value::Escaped(_, Scalar::Integer(n)) => *n != 0,
-        Value::Escaped(_, Scalar::Boolean(b)) => *b,
-        Value::Metadata(map) | Value::Keys(map) | Value::Values(map) | Value::Entries(map) => {
-            !map.is_empty()
-        }
-        Value::Attachments(list) => !list.is_empty(),
-        _ => true,
-    }
+    !matches!(
+        value,
+        Value::Null | Value::Boolean(false) | Value::Escaped(_, Scalar::Boolean(false))
+    )
 }
 
 fn compare(op: Comparison, a: &Value<'_>, b: &Value<'_>) -> bool {
@@ -406,16 +499,18 @@ fn compare(op: Comparison, a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Null, _) | (_, Value::Null) => false,
         (Value::Integer(x), Value::Integer(y)) => x == y,
         (Value::Boolean(x), Value::Boolean(y)) => x == y,
-        _ => match (text_of(a), text_of(b)) {
+        _ => match (number(a), number(b)) {
             (Some(x), Some(y)) => x == y,
-            _ => false,
+            _ => match (text_of(a), text_of(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            },
         },
     };
+    // `<` and `>` compare numbers only in 1.7; anything else is false.
     let ordering = || match (a, b) {
         (Value::Integer(x), Value::Integer(y)) => Some(x.cmp(y)),
-        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
-        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
-        _ => None,
+        _ => number(a)?.partial_cmp(&number(b)?),
     };
     match op {
         Comparison::Equal => equal(),
@@ -427,12 +522,19 @@ fn compare(op: Comparison, a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
+/// A number's value, for comparisons across integers and floats.
+fn number(value: &Value<'_>) -> Option<f64> {
+    match value {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Integer(n) => Some(*n as f64),
+        Value::Float(x) => Some(*x),
+        _ => None,
+    }
+}
+
 /// Whether a value renders as text (the others render as their reference's source).
 fn has_text(value: &Value<'_>) -> bool {
-    !matches!(
-        value,
-        Value::Null | Value::Attachments(_) | Value::Attachment(_) | Value::Loop(_) | Value::Esc
-    )
+    !matches!(value, Value::Null | Value::Loop(_) | Value::Esc)
 }
 
 /// The text of a value, as `toString()` gives it in Java; `None` when it has none.
@@ -463,6 +565,7 @@ fn write_value(out: &mut String, value: &Value<'_>) {
             match scalar {
                 Scalar::Text(text) => plain.push_str(text),
                 Scalar::Integer(n) => write_value(&mut plain, &Value::Integer(*n)),
+                Scalar::Float(x) => write_float(&mut plain, *x),
                 Scalar::Boolean(b) => write_value(&mut plain, &Value::Boolean(*b)),
                 Scalar::Time(t) => write_timestamp(&mut plain, *t),
             }
@@ -481,11 +584,43 @@ fn write_value(out: &mut String, value: &Value<'_>) {
             out.push('=');
             out.push_str(v);
         }
-        Value::Null
-        | Value::Attachments(_)
-        | Value::Attachment(_)
-        | Value::Loop(_)
-        | Value::Esc => {}
+        Value::Float(x) => write_float(out, *x),
+        Value::Attachments(list) => {
+            out.push('[');
+            for (i, attachment) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_attachment(out, attachment);
+            }
+            out.push(']');
+        }
+        Value::Attachment(attachment) => write_attachment(out, attachment),
+        Value::Null | Value::Loop(_) | Value::Esc => {}
+    }
+}
+
+/// An attachment printed whole. What the platform's attachment object prints is unknowable
+/// from here; this is the harness's choice (.ci/velocity/Render.java), kept in step with it.
+fn write_attachment(out: &mut String, attachment: &EventAttachment) {
+    out.push_str("{contentType=");
+    out.push_str(&attachment.content_type);
+    out.push_str(", originalName=");
+    out.push_str(&attachment.original_name);
+    out.push('}');
+}
+
+/// A float as Java's `Double.toString` writes the values the parser accepts (plain
+/// notation; a whole number keeps its `.0`).
+fn write_float(out: &mut String, x: f64) {
+    let start = out.len();
+    let _ = write!(out, "{x}");
+    if !out
+        .get(start..)
+        .unwrap_or_default()
+        .contains(['.', 'e', 'N', 'i'])
+    {
+        out.push_str(".0");
     }
 }
 

@@ -138,7 +138,11 @@ pub(crate) enum MemberKind {
 /// The escapes of `$esc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Escape {
-    /// `$esc.json`: JSON string content (as Apache Commons `escapeJson`).
+    /// `$esc.json`: JSON string content. velocity-tools 2.0's EscapeTool has no `json`, so
+    /// what the platform runs is unknowable from here; this engine (and the differential
+    /// test's harness) uses Commons Lang 2.6 `escapeJava`, the escaper velocity-tools' own
+    /// `$esc.java` uses: valid JSON string content that leaves `/` alone (`escapeJson` would
+    /// write `\/`; both decode the same). The one place to change it is `escape::escape_into`.
     Json,
     /// `$esc.javascript`: JavaScript string content.
     JavaScript,
@@ -174,8 +178,13 @@ pub(crate) enum Operand {
     Reference(Reference),
     /// `'text'` or `"text"` (the range excludes the quotes).
     Text(Range<usize>),
+    /// A string literal with doubled quotes (`'it''s'`): its text, by index in
+    /// `Parsed::strings`.
+    Unescaped(usize),
     /// An integer.
     Integer(i64),
+    /// A float, like `220.0`.
+    Float(f64),
     /// `true` / `false`.
     Boolean(bool),
 }
@@ -183,7 +192,7 @@ pub(crate) enum Operand {
 /// A condition of `#if` / `#elseif`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
-    /// A value, true when not null, not false, not empty and not zero.
+    /// A value: true when not null and not false (a literal alone is false).
     Operand(Operand),
     /// `!x`, `not x`.
     Not(Box<Expr>),

@@ -129,6 +129,11 @@ impl Variable {
             .map(|&(_, variable)| variable)
     }
 
+    /// Every name a template may use for a variable, aliases included (`mtId`, `type`, ...).
+    pub fn names() -> impl Iterator<Item = (&'static str, Variable)> {
+        NAMES.iter().copied()
+    }
+
     /// Whether `name` is a deprecated spelling (`type`, use `format`).
     pub fn is_deprecated_name(name: &str) -> bool {
         name == "type"
