@@ -542,3 +542,22 @@ fn an_update_without_events_is_linted_only_for_what_holds_on_every_event() {
         ]
     );
 }
+
+#[test]
+fn a_line_comment_after_a_foreach_is_a_velocity_surprise_and_one_before_is_not() {
+    let surprises = |template: &str| -> Vec<(usize, usize)> {
+        lint(template, &[Event::ReceivedSms], Encoding::Json)
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::VelocitySurprise)
+            .map(|f| (f.line, f.column))
+            .collect()
+    };
+    assert_eq!(
+        surprises("## before\n#foreach($k in $metadata.keySet())$k#end\n"),
+        []
+    );
+    assert_eq!(
+        surprises("#foreach($k in $metadata.keySet())$k#end\n## after\n"),
+        [(2, 1)]
+    );
+}
