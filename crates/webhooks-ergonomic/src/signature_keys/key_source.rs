@@ -11,6 +11,7 @@ use crate::error::Error;
 /// verifier remembers it as missing. A key whose answer has no public key cannot verify
 /// anything, and neither can a failed call: both are errors, so the callback is answered as a
 /// temporary failure rather than as a forgery.
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 impl KeySource for Client {
     fn fetch(&self, key_id: &str) -> BoxFuture<'_, Result<Option<PublishedKey>, KeySourceError>> {
         let key_id = key_id.to_owned();
