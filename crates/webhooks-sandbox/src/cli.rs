@@ -106,8 +106,9 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = stopped();
     announce(&sandbox, args.api_keys.is_empty());
-    stopped().await;
+    stop.await;
     say!("shutting down");
     sandbox.shutdown().await;
     ExitCode::SUCCESS
@@ -137,22 +138,26 @@ fn announce(sandbox: &SandboxHandle, default_credentials: bool) {
 }
 
 /// Waits for SIGINT (and SIGTERM on Unix).
-async fn stopped() {
+fn stopped() -> impl std::future::Future<Output = ()> {
+    // SIGTERM is hooked now, before the caller announces the address: a supervisor that
+    // stops the sandbox right after reading it must get a clean shutdown, not a killed one.
     #[cfg(unix)]
-    {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let Some(mut term) = term else {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
