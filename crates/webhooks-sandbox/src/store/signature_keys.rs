@@ -222,6 +222,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_schema_1_state_file_is_migrated_and_keeps_its_webhooks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE webhooks (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+                    account TEXT NOT NULL, url TEXT NOT NULL, method TEXT NOT NULL,
+                    webhook TEXT NOT NULL);
+                 CREATE UNIQUE INDEX webhooks_route ON webhooks (account, url, method);
+                 CREATE TABLE deliveries (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL, attempt TEXT NOT NULL);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+            let old = super::super::tests::webhook("https://kept.com");
+            conn.execute(
+                "INSERT INTO webhooks (id, account, url, method, webhook) VALUES (?1, 'acct', ?2, 'POST', ?3)",
+                rusqlite::params![old.id.to_string(), old.url, serde_json::to_string(&old).unwrap()],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, 10).await.unwrap();
+        assert_eq!(
+            store.len(),
+            1,
+            "the webhook written at schema 1 is still there"
+        );
+        let key = signer();
+        let id = key.key().key_id;
+        store.create_signature_key("acct", key).await.unwrap();
+        drop(store);
+        let store = Store::open(&path, 10).await.unwrap();
+        assert_eq!(store.len(), 1);
+        assert!(store.signature_key("acct", id).is_some());
+        let version: i64 = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, sqlite::SCHEMA_VERSION);
+    }
+
+    #[tokio::test]
     async fn the_memory_store_answers_the_same() {
         let store = Store::in_memory(10);
         let key = signer();
