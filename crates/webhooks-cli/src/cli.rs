@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use webhooks_ergonomic::{CallbackMethod, Encoding, Event, WebhookId};
+use webhooks_ergonomic::{CallbackMethod, Encoding, Event, Open, WebhookId};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -280,9 +280,10 @@ pub struct CreateArgs {
     /// The http or https URL the platform calls.
     #[arg(long)]
     pub url: String,
-    /// The events to subscribe to (repeat, or separate with commas).
-    #[arg(long = "event", required = true, value_delimiter = ',', value_parser = parse_event)]
-    pub events: Vec<Event>,
+    /// The events to subscribe to (repeat, or separate with commas). A name this version does
+    /// not know is sent as written when it has the shape of one (A-Z, 0-9, _).
+    #[arg(long = "event", required = true, value_delimiter = ',', value_parser = parse_subscribed_event)]
+    pub events: Vec<Open<Event>>,
     /// The method the platform calls the URL with.
     #[arg(long, default_value = "POST", value_parser = parse_method)]
     pub method: CallbackMethod,
@@ -317,9 +318,10 @@ pub struct UpdateArgs {
     /// A new URL.
     #[arg(long)]
     pub url: Option<String>,
-    /// New events, replacing the old ones (repeat, or separate with commas).
-    #[arg(long = "event", value_delimiter = ',', value_parser = parse_event)]
-    pub events: Vec<Event>,
+    /// New events, replacing the old ones (repeat, or separate with commas). A name this
+    /// version does not know is sent as written when it has the shape of one (A-Z, 0-9, _).
+    #[arg(long = "event", value_delimiter = ',', value_parser = parse_subscribed_event)]
+    pub events: Vec<Open<Event>>,
     /// A new callback method.
     #[arg(long, value_parser = parse_method)]
     pub method: Option<CallbackMethod>,
@@ -461,6 +463,19 @@ fn parse_event(value: &str) -> Result<Event, String> {
     normalize(value).parse().map_err(|err| format!("{err}"))
 }
 
+/// A subscription's event: a known name in any case, `-` or `_`; or, so a webhook can
+/// subscribe to an event the vendor added after this release, any other name written exactly
+/// as the API spells event names (the API answers 400 to one it does not know either).
+fn parse_subscribed_event(value: &str) -> Result<Open<Event>, String> {
+    match parse_event(value) {
+        Ok(known) => Ok(Open::Known(known)),
+        Err(unknown) => match Event::other(value.trim()) {
+            Ok(open) => Ok(open),
+            Err(_) => Err(unknown),
+        },
+    }
+}
+
 fn parse_method(value: &str) -> Result<CallbackMethod, String> {
     normalize(value).parse().map_err(|err| format!("{err}"))
 }
@@ -501,6 +516,21 @@ mod tests {
                 .unwrap_err()
                 .contains("DELIVERED_DR")
         );
+    }
+
+    #[test]
+    fn a_subscription_takes_an_unknown_event_only_in_the_apis_spelling() {
+        assert_eq!(
+            parse_subscribed_event("delivered-dr"),
+            Ok(Open::Known(Event::DeliveredDr))
+        );
+        assert_eq!(
+            parse_subscribed_event("RECEIVED_RCS"),
+            Ok(Open::Unknown("RECEIVED_RCS".to_owned()))
+        );
+        let err = parse_subscribed_event("received-rcs").unwrap_err();
+        assert!(err.contains("DELIVERED_DR"), "names the known ones: {err}");
+        assert!(parse_subscribed_event("").is_err());
     }
 
     #[test]

@@ -169,3 +169,15 @@ async fn region_and_base_url_together_are_a_usage_error() {
     .await;
     run.assert_code(2);
 }
+
+#[tokio::test]
+async fn a_base_url_the_library_refuses_is_a_usage_error_exiting_2() {
+    let mut command = bare();
+    command
+        .env("MESSAGEMEDIA_API_KEY", KEY)
+        .env("MESSAGEMEDIA_API_SECRET", SECRET);
+    let run = run(command, &["--base-url", "not a url", "webhooks", "list"]).await;
+    run.assert_code(2);
+    assert!(run.stderr.contains("base_url"), "{run:?}");
+    assert!(!run.stderr.contains(SECRET), "{run:?}");
+}

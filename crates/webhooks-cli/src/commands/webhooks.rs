@@ -4,14 +4,14 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, pin_mut};
-use webhooks_ergonomic::Client;
+use webhooks_ergonomic::{Client, Event, Open};
 
 use crate::api;
 use crate::cli::{CreateArgs, DeleteArgs, GetArgs, ListArgs, UpdateArgs, WebhooksCommand};
 use crate::failure::{Failure, Outcome};
 use crate::findings;
 use crate::input::read_template;
-use crate::output::{self, Format, WebhookJson};
+use crate::output::{self, Format, Style, WebhookJson};
 
 /// How often `list --all` may redraw its progress line.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -80,6 +80,7 @@ async fn create(client: &Client, args: CreateArgs) -> Outcome {
         .as_deref()
         .map(read_template)
         .transpose()?;
+    warn_unknown_events(&args.events);
     let request = api::create_request(client, &args, template);
     report_findings(&args.template.template, &api::create_findings(&request));
     let webhook = api::create(request).await?;
@@ -94,11 +95,27 @@ async fn update(client: &Client, args: UpdateArgs) -> Outcome {
         .as_deref()
         .map(read_template)
         .transpose()?;
+    warn_unknown_events(&args.events);
     let request = api::update_request(client, &args, template);
     report_findings(&args.template.template, &api::update_findings(&request));
     let webhook = api::update(request).await?;
     output::print_webhook(&webhook, Format::from(args.output));
     Ok(())
+}
+
+/// An event name this version does not know goes to the API as written; say so, since a typo
+/// has the same shape as a new event.
+fn warn_unknown_events(events: &[Open<Event>]) {
+    for event in events {
+        if let Open::Unknown(name) = event {
+            let known: Vec<&str> = Event::ALL.iter().map(|event| event.as_str()).collect();
+            eprintln!(
+                "{} {name} is not one of the events this version knows ({}); sending it as written",
+                Style::stderr().yellow("warning:"),
+                known.join(", ")
+            );
+        }
+    }
 }
 
 fn report_findings(
