@@ -1,22 +1,21 @@
 //! The command tree: every flag, its help, and the examples `--help` shows.
 //!
-//! `sandbox`, `trigger` and `keys` are not here yet: they wait for the sandbox's own client and
-//! the library's signature keys, and slot in as further variants of [`Command`].
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use webhooks_ergonomic::{CallbackMethod, Encoding, Event, Open, WebhookId};
+use webhooks_sandbox::cli::{ENDPOINTS_HELP, SandboxArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the API or the library rejected the request (validation, 4xx, 5xx, transport), a
-     template has findings (`template lint`, or `--strict`), or a lookup found nothing
-  2  usage: an unknown flag or a bad value, missing credentials, or a `delete` without
-     `--yes` when stdin is not a terminal
+     template has findings (`template lint`, or `--strict`), a lookup found nothing, or a
+     triggered callback was not delivered
+  2  usage: an unknown flag or a bad value, missing credentials, a base URL that does not
+     parse, or a `delete` without `--yes` when stdin is not a terminal
 
 Credentials come from MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET (or --api-key and
 --api-secret; prefer the environment: flags show in the process list). The secret is never
@@ -29,6 +28,8 @@ Examples:
   mm-webhooks --region eu webhooks list --all --jsonl
   mm-webhooks --base-url http://127.0.0.1:8080 webhooks create --url https://example.com/hook --event RECEIVED_SMS
   mm-webhooks template lint reply.vm --event RECEIVED_SMS
+  mm-webhooks sandbox --listen 127.0.0.1:8080
+  mm-webhooks --base-url http://127.0.0.1:8080 trigger RECEIVED_SMS --field content=Hello
   mm-webhooks listen --port 8787 --public-key KEY_ID=BASE64_DER
   mm-webhooks completions bash > /etc/bash_completion.d/mm-webhooks";
 
@@ -45,19 +46,30 @@ pub struct Cli {
 }
 
 /// Credentials and target, accepted before or after the subcommand.
-#[derive(Debug, Args)]
+///
+/// The key and secret share their argument ids with the `--api-key`/`--api-secret` pairs of
+/// [`SandboxArgs`]: `sandbox` then reads them as the credentials it accepts (the same flags as
+/// the `webhooks-sandbox` binary), while clap's global propagation still hands a key and secret
+/// from the environment down to it. Both sides therefore hold plain strings.
+#[derive(Args)]
 pub struct GlobalArgs {
     /// The API key.
-    #[arg(long, env = "MESSAGEMEDIA_API_KEY", global = true)]
+    #[arg(
+        id = "api_keys",
+        long = "api-key",
+        env = "MESSAGEMEDIA_API_KEY",
+        global = true
+    )]
     pub api_key: Option<String>,
     /// The API secret (never printed).
     #[arg(
-        long,
+        id = "api_secrets",
+        long = "api-secret",
         env = "MESSAGEMEDIA_API_SECRET",
         hide_env_values = true,
         global = true
     )]
-    pub api_secret: Option<Secret>,
+    api_secret: Option<String>,
     /// How requests authenticate: HMAC signing (SHA-1, as the vendor's SDKs; or SHA-256) or
     /// HTTP Basic.
     #[arg(
@@ -83,6 +95,30 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+impl GlobalArgs {
+    /// The API secret, wrapped so it cannot be printed by accident.
+    pub fn api_secret(&self) -> Option<Secret> {
+        self.api_secret.clone().map(Secret)
+    }
+}
+
+impl fmt::Debug for GlobalArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlobalArgs")
+            .field("api_key", &self.api_key)
+            .field(
+                "api_secret",
+                &self.api_secret().map(|_| Secret(String::new())),
+            )
+            .field("auth", &self.auth)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("account", &self.account)
+            .field("verbose", &self.verbose)
+            .finish()
+    }
+}
+
 /// A secret from a flag or the environment: `Debug` and `Display` never show it.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -91,14 +127,6 @@ impl Secret {
     /// The secret itself, for the one place that signs with it.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-}
-
-impl FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_owned()))
     }
 }
 
@@ -158,6 +186,13 @@ Examples:
     /// optionally forward them to your own app.
     #[command(after_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
+    /// Simulate an event in a sandbox and show which webhooks were called and how each
+    /// attempt went.
+    #[command(after_help = TRIGGER_EXAMPLES)]
+    Trigger(TriggerArgs),
+    /// Run the local emulator of the API (the webhooks-sandbox binary's flags).
+    #[command(after_help = SANDBOX_EXAMPLES, after_long_help = format!("{SANDBOX_EXAMPLES}\n\n{ENDPOINTS_HELP}"))]
+    Sandbox(SandboxArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  mm-webhooks completions bash > ~/.local/share/bash-completion/completions/mm-webhooks\n  mm-webhooks completions zsh > ~/.zfunc/_mm-webhooks\n  mm-webhooks completions fish > ~/.config/fish/completions/mm-webhooks.fish"
@@ -418,6 +453,34 @@ pub struct RenderArgs {
     pub fields: Vec<String>,
 }
 
+const SANDBOX_EXAMPLES: &str = "\
+Prints `webhooks-sandbox listening on URL` first, then what it was started with; stops on
+Ctrl-C or SIGTERM. The credentials it accepts are --api-key/--api-secret pairs (repeat for
+several), else MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET when both are set, so the
+other commands of this shell reach it as they are; else sandbox-key / sandbox-secret.
+
+Examples:
+  mm-webhooks sandbox
+  mm-webhooks sandbox --listen 127.0.0.1:0 --state sandbox.db
+  mm-webhooks sandbox --api-key k1 --api-secret s1 --api-key k2 --api-secret s2";
+
+const TRIGGER_EXAMPLES: &str = "\
+Needs a sandbox (--base-url or MESSAGEMEDIA_BASE_URL) and its credentials; --account picks
+the sub-account whose webhooks are called. The event data are sample data, replaced by each
+--field as in `template render` (NAME=VALUE text, NAME:=JSON). It waits until every webhook
+subscribed to the event has answered 2xx or spent its retries, or --wait runs out, then
+prints one row per attempt.
+
+Exit 0 when every called webhook got its callback (also when none subscribes), 1 when one
+failed or is still pending at the end of --wait, or the sandbox refused the event.
+Attempts are matched by event and start time: two triggers of the same event at the same
+moment against the same account see each other's attempts.
+
+Examples:
+  mm-webhooks trigger RECEIVED_SMS --field content='Hello from the sandbox'
+  mm-webhooks trigger DELIVERED_DR --field 'metadata:={\"order\":\"42\"}' --json
+  mm-webhooks --account Sub1 trigger OPT_OUT_SMS --wait 60";
+
 const LISTEN_EXAMPLES: &str = "\
 Every request is verified with the public keys given (X-MessageMedia-Key-Id picks one);
 a request that fails gets 401 and a line on stderr. A verified one is printed as a typed
@@ -430,6 +493,23 @@ Examples:
   mm-webhooks listen --port 8787 --public-key 7ca628a8-08b0-4e42-aeb8-960b37049c31=MIIBIjAN...
   mm-webhooks listen --port 8787 --public-key ID=KEY --forward-to http://127.0.0.1:3000 --json
   mm-webhooks listen --port 8787 --skip-verify";
+
+/// `trigger`.
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The event to simulate.
+    #[arg(value_parser = parse_event)]
+    pub event: Event,
+    /// Event data, NAME=VALUE (text) or NAME:=JSON (repeat for more).
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    /// How long to wait for the deliveries to finish, in seconds (retries included).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub wait: u64,
+    /// Print one JSON document: the event, the account, and each webhook with its attempts.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// `listen`.
 #[derive(Debug, Args)]
@@ -545,7 +625,19 @@ mod tests {
 
     #[test]
     fn a_secret_never_shows_in_debug() {
-        let secret: Secret = "hunter2".parse().unwrap();
+        let cli = Cli::try_parse_from([
+            "mm-webhooks",
+            "--api-key",
+            "k1",
+            "--api-secret",
+            "hunter2",
+            "webhooks",
+            "list",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("hunter2"), "{cli:?}");
+        assert!(format!("{cli:?}").contains("k1"), "{cli:?}");
+        let secret = cli.global.api_secret().unwrap();
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert_eq!(secret.expose(), "hunter2");
     }

@@ -14,6 +14,8 @@ pub enum Failure {
     Failed(String),
     /// The command cannot run as invoked (exit 2).
     Usage(String),
+    /// A command that has already said why it failed, with its own exit code.
+    Exit(ExitCode),
 }
 
 impl Failure {
@@ -25,6 +27,7 @@ impl Failure {
                 ExitCode::from(2)
             }
             Failure::Api(_) | Failure::Failed(_) => ExitCode::from(1),
+            Failure::Exit(code) => *code,
         }
     }
 }
@@ -34,6 +37,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Api(err) => err.fmt(f),
             Failure::Failed(message) | Failure::Usage(message) => f.write_str(message),
+            Failure::Exit(_) => Ok(()),
         }
     }
 }

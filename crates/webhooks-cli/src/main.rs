@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod event_view;
 mod failure;
+mod fields;
 mod findings;
 mod input;
 mod output;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure @ failure::Failure::Exit(_)) => failure.exit_code(),
         Err(failure) => {
             eprintln!("{} {failure}", Style::stderr().red("error:"));
             failure.exit_code()

@@ -13,6 +13,8 @@ async fn help_lists_every_command_with_examples_and_the_exit_codes() {
         "webhooks",
         "template",
         "listen",
+        "trigger",
+        "sandbox",
         "completions",
         "Examples:",
         "Exit codes:",
@@ -40,6 +42,8 @@ async fn every_command_has_examples_in_its_help() {
         &["template", "lint"],
         &["template", "render"],
         &["listen"],
+        &["trigger"],
+        &["sandbox"],
         &["completions"],
     ];
     for command in commands {

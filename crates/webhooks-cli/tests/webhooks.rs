@@ -374,7 +374,10 @@ async fn an_unknown_event_name_is_sent_as_written_with_a_warning_and_the_apis_an
             .contains("warning: RECEIVED_RCS is not one of the events this version knows"),
         "{run:?}"
     );
-    assert!(run.stderr.contains("bad request"), "the API decided: {run:?}");
+    assert!(
+        run.stderr.contains("bad request"),
+        "the API decided: {run:?}"
+    );
     assert!(stored(&sandbox).await.is_empty());
     sandbox.shutdown().await;
 }

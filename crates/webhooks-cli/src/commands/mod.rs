@@ -1,7 +1,9 @@
 //! One module per command; [`run`] dispatches.
 
 mod listen;
+mod sandbox;
 mod template;
+mod trigger;
 mod webhooks;
 
 use clap::CommandFactory;
@@ -23,6 +25,13 @@ pub async fn run(cli: Cli) -> Outcome {
         }
         Command::Template(command) => template::run(command, global.account.as_deref()),
         Command::Listen(args) => listen::run(args).await,
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Trigger(args) => {
+            if global.verbose > 0 {
+                eprintln!("{}", target::describe(&global));
+            }
+            trigger::run(&global, args).await
+        }
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "mm-webhooks", &mut std::io::stdout());

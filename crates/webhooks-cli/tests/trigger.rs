@@ -1,0 +1,166 @@
+//! `mm-webhooks trigger`: an event simulated in the sandbox, each webhook called and each
+//! attempt reported.
+
+mod support;
+
+use support::{KEY, SECRET, against, bare, client, run};
+use webhooks_ergonomic::Event;
+use webhooks_sandbox::{Sandbox, SandboxHandle};
+
+/// Retries 100 times faster than real time, so a webhook with retries finishes quickly.
+async fn fast_sandbox() -> SandboxHandle {
+    Sandbox::builder()
+        .credentials(KEY, SECRET)
+        .delivery_time_scale(0.01)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// A receiver answering 200 to everything; its base URL.
+async fn receiver() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(|| async { http::StatusCode::OK });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A URL where nothing listens.
+async fn closed_url() -> String {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    format!("http://{}/gone", closed.local_addr().unwrap())
+}
+
+async fn subscribe(sandbox: &SandboxHandle, url: &str, retries: u32) -> String {
+    let client = client(sandbox);
+    let mut create = client
+        .webhooks()
+        .create()
+        .url(url)
+        .event(Event::ReceivedSms);
+    if retries > 0 {
+        create = create.retries(retries).retry_delay(5);
+    }
+    create.send().await.unwrap().id.to_string()
+}
+
+#[tokio::test]
+async fn trigger_prints_each_webhook_called_with_every_attempt() {
+    let sandbox = fast_sandbox().await;
+    let good = format!("{}/hooks", receiver().await);
+    let good_id = subscribe(&sandbox, &good, 0).await;
+    let bad = closed_url().await;
+    let bad_id = subscribe(&sandbox, &bad, 1).await;
+
+    let run = run(
+        against(&sandbox),
+        &["trigger", "received-sms", "--field", "content=Hi there"],
+    )
+    .await;
+    run.assert_code(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("RECEIVED_SMS for account {KEY}: 2 webhooks called")
+    );
+    let header: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(header, ["WEBHOOK", "URL", "ATTEMPT", "OUTCOME"]);
+    let rows: Vec<&str> = lines[2..].to_vec();
+    assert_eq!(rows.len(), 3, "one delivery, two failed attempts: {run:?}");
+    let good_row = rows.iter().find(|row| row.starts_with(&good_id)).unwrap();
+    assert!(
+        good_row.contains(" 1 ") && good_row.ends_with("delivered (200)"),
+        "{good_row}"
+    );
+    let bad_rows: Vec<&&str> = rows.iter().filter(|row| row.starts_with(&bad_id)).collect();
+    assert_eq!(bad_rows.len(), 2, "{rows:?}");
+    assert!(
+        bad_rows.iter().all(|row| row.contains("failed")),
+        "{rows:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("1 of 2 webhooks did not get the callback"),
+        "{run:?}"
+    );
+    assert_eq!(sandbox.deliveries().len(), 3);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn trigger_json_is_one_document_and_exits_0_when_every_webhook_got_its_callback() {
+    let sandbox = fast_sandbox().await;
+    let url = format!("{}/j", receiver().await);
+    let id = subscribe(&sandbox, &url, 0).await;
+    let run = run(
+        against(&sandbox),
+        &[
+            "trigger",
+            "RECEIVED_SMS",
+            "--field",
+            "metadata:={\"order\":\"42\"}",
+            "--json",
+        ],
+    )
+    .await;
+    run.assert_code(0);
+    let document = run.json();
+    assert_eq!(document["event"], "RECEIVED_SMS");
+    assert_eq!(document["account"], KEY);
+    let webhooks = document["webhooks"].as_array().unwrap();
+    assert_eq!(webhooks.len(), 1);
+    assert_eq!(webhooks[0]["id"], id);
+    assert_eq!(webhooks[0]["url"], url);
+    assert_eq!(webhooks[0]["outcome"], "delivered");
+    let attempt = &webhooks[0]["attempts"][0];
+    assert_eq!(attempt["attempt"], 1);
+    assert_eq!(attempt["status"], 200);
+    assert!(attempt["error"].is_null(), "{attempt}");
+    assert!(attempt["started_at"].is_string() && attempt["finished_at"].is_string());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_nobody_subscribes_to_calls_nothing_and_exits_0() {
+    let sandbox = fast_sandbox().await;
+    let run = run(against(&sandbox), &["trigger", "OPT_OUT_SMS"]).await;
+    run.assert_code(0);
+    assert!(run.stdout.contains("nothing was called"), "{run:?}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_refused_before_anything_is_sent() {
+    let sandbox = fast_sandbox().await;
+    let url = format!("{}/f", receiver().await);
+    subscribe(&sandbox, &url, 0).await;
+    let run = run(
+        against(&sandbox),
+        &["trigger", "RECEIVED_SMS", "--field", "bogus=1"],
+    )
+    .await;
+    run.assert_code(1);
+    assert!(run.stderr.contains("bogus"), "{run:?}");
+    assert!(sandbox.deliveries().is_empty(), "nothing was triggered");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn trigger_needs_a_sandbox_url_and_reports_bad_credentials_with_exit_1() {
+    let mut command = bare();
+    command
+        .env("MESSAGEMEDIA_API_KEY", KEY)
+        .env("MESSAGEMEDIA_API_SECRET", SECRET);
+    let run_without = run(command, &["trigger", "RECEIVED_SMS"]).await;
+    run_without.assert_code(2);
+    assert!(run_without.stderr.contains("--base-url"), "{run_without:?}");
+
+    let sandbox = fast_sandbox().await;
+    let mut command = against(&sandbox);
+    command.env("MESSAGEMEDIA_API_SECRET", "wrong-secret");
+    let refused = run(command, &["trigger", "RECEIVED_SMS"]).await;
+    refused.assert_code(1);
+    assert!(refused.stderr.contains("unauthorized"), "{refused:?}");
+    sandbox.shutdown().await;
+}
