@@ -12,6 +12,7 @@ use webhooks_client::types::ErrorBody;
 use crate::auth::{AuthMode, BasicSigner, Credentials, HmacSigner};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::signature_keys::SignatureKeys;
 use crate::webhooks::Webhooks;
 
 /// Where the API lives.
@@ -151,6 +152,11 @@ impl Client {
         Webhooks::new(self)
     }
 
+    /// The signature-key operations (the keys callbacks are signed with).
+    pub fn signature_keys(&self) -> SignatureKeys<'_> {
+        SignatureKeys::new(self)
+    }
+
     /// The generated low-level client underneath, with the same base URL and signing: the
     /// escape hatch to the spec-exact types of `webhooks_client::types`. Calls made through it
     /// are signed but neither validated nor retried.
@@ -235,6 +241,23 @@ impl Client {
         }
         result
     }
+}
+
+/// Sends one operation, the same way for every builder of every resource: it acts for the
+/// request's account (else the client's), and `request` builds the generated call afresh for
+/// each attempt (so each is signed anew) inside the client's one executor (timeouts, retries,
+/// error mapping).
+pub(crate) async fn send<T, Fut>(
+    client: &Client,
+    account: Option<&str>,
+    operation: Operation,
+    request: impl Fn(Option<String>) -> Fut,
+) -> Result<T>
+where
+    Fut: Future<Output = std::result::Result<ResponseValue<T>, WireError<ErrorBody>>>,
+{
+    let account = client.account(account).map(str::to_owned);
+    client.execute(operation, || request(account.clone())).await
 }
 
 /// What the executor needs to know of an operation.

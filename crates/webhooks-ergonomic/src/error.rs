@@ -55,7 +55,9 @@ pub enum Error {
         /// The server's `details`, when it sent any.
         details: Vec<String>,
     },
-    /// 403: the feature is not enabled for this account.
+    /// 403: the feature is not enabled for this account (for signature keys, the API's `This
+    /// feature has not been enabled in your account.`: secure callbacks are off). Nothing
+    /// changes on retry, so it is not retryable: ask the vendor to enable the feature.
     #[error(
         "forbidden: the feature is not enabled for this account{}{}",
         message_suffix(message),
@@ -133,9 +135,9 @@ pub enum Error {
         #[source]
         source: Option<Source>,
     },
-    /// While listing every webhook, the server answered page `page` with exactly the webhooks
-    /// of the page before: it ignores `page`, and walking on would never end.
-    #[error("the server answered page {page} with the webhooks of page {}: it ignores `page`", page.saturating_sub(1))]
+    /// While listing every webhook (or signature key), the server answered page `page` with
+    /// exactly the items of the page before: it ignores `page`, and walking on would never end.
+    #[error("the server answered page {page} with the items of page {}: it ignores `page`", page.saturating_sub(1))]
     RepeatedPage {
         /// The page that repeated its predecessor.
         page: u32,

@@ -75,6 +75,7 @@ pub mod event;
 mod model;
 pub mod retry;
 pub mod rules;
+pub mod signature_keys;
 mod webhooks;
 
 pub use auth::{AuthMode, Credentials, HmacAlgorithm};
@@ -83,6 +84,7 @@ pub use error::{Error, Result};
 pub use event::{CallbackMethod, Encoding, Event, Open};
 pub use model::{Page, Webhook, WebhookId};
 pub use retry::RetryPolicy;
+pub use signature_keys::{SignatureKey, SignatureKeyId, SignatureKeys};
 pub use webhooks::{
     CreateWebhook, DeleteWebhook, ListAllWebhooks, ListWebhooks, UpdateWebhook, Webhooks,
 };

@@ -75,23 +75,8 @@ impl KeySourceError {
 /// [`Verifier::key_source`](super::Verifier::key_source)); `key_id` is trimmed, lowercase and at
 /// most [`MAX_KEY_ID_LEN`](super::MAX_KEY_ID_LEN) bytes.
 ///
-/// Over the API client, an implementation is a few lines (shown, not compiled: it needs the
-/// client's `signature_keys()` handler):
-///
-/// ```ignore
-/// impl KeySource for webhooks_ergonomic::Client {
-///     fn fetch(&self, key_id: &str) -> BoxFuture<'_, Result<Option<PublishedKey>, KeySourceError>> {
-///         let key_id = key_id.to_owned();
-///         Box::pin(async move {
-///             match self.signature_keys().get(&key_id).send().await {
-///                 Ok(key) => Ok(Some(PublishedKey::new(key.public_key).enabled(key.enabled))),
-///                 Err(err) if err.status() == Some(404) => Ok(None),
-///                 Err(err) => Err(KeySourceError::new(err)),
-///             }
-///         })
-///     }
-/// }
-/// ```
+/// The API [`Client`](crate::Client) is one: `Verifier::new().key_source(client.clone())`
+/// fetches a key it meets with `GET /v1/iam/signature_keys/{key_id}`.
 pub trait KeySource: Send + Sync + 'static {
     /// Fetches the key `key_id`.
     fn fetch(&self, key_id: &str) -> BoxFuture<'_, Result<Option<PublishedKey>, KeySourceError>>;

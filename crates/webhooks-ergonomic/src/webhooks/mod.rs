@@ -10,8 +10,9 @@
 //! `strict_template(true)` any finding is an [`Error::Validation`] of the field `template`
 //! and nothing is sent.
 //!
-//! One file per operation, each with its builder; this module holds the handler, the one send
-//! path they share (`send`) and the wire conversions create and update both need.
+//! One file per operation, each with its builder; this module holds the handler and the wire
+//! conversions create and update both need. The one send path (`client::send`) is shared
+//! with the signature-key operations.
 
 mod create;
 mod delete;
@@ -19,13 +20,11 @@ mod list;
 mod update;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
-use progenitor_client::{Error as WireError, ResponseValue};
-use webhooks_client::types::{self as wire, ErrorBody};
+use webhooks_client::types as wire;
 
 use crate::callbacks::template::Finding;
-use crate::client::{Client, Operation};
+use crate::client::{Client, send};
 use crate::error::{Error, Result};
 use crate::event::{self as vocabulary, Event, Open};
 use crate::model::{self, WebhookId};
@@ -87,22 +86,6 @@ impl<'a> Webhooks<'a> {
     pub fn delete(&self, id: WebhookId) -> DeleteWebhook<'a> {
         DeleteWebhook::new(self.client, id)
     }
-}
-
-/// Sends one operation, the same way for every builder: it acts for the request's account
-/// (else the client's), and `request` builds the generated call afresh for each attempt (so
-/// each is signed anew) inside the client's one executor (timeouts, retries, error mapping).
-async fn send<T, Fut>(
-    client: &Client,
-    account: Option<&str>,
-    operation: Operation,
-    request: impl Fn(Option<String>) -> Fut,
-) -> Result<T>
-where
-    Fut: Future<Output = std::result::Result<ResponseValue<T>, WireError<ErrorBody>>>,
-{
-    let account = client.account(account).map(str::to_owned);
-    client.execute(operation, || request(account.clone())).await
 }
 
 /// Template findings: an error in strict mode, otherwise logged and kept.

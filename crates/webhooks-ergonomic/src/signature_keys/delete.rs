@@ -1,0 +1,48 @@
+//! Delete a signature key: [`DeleteSignatureKey`].
+
+use super::account_setter;
+use super::key::parse_id;
+use crate::client::{Client, Operation, send};
+use crate::error::Result;
+
+const DELETE: Operation = Operation {
+    name: "DeleteSignatureKey",
+    method: http::Method::DELETE,
+    path: "/v1/iam/signature_keys/{key_id}",
+    success: 200,
+};
+
+/// Builder of a delete; see [`SignatureKeys::delete`](super::SignatureKeys::delete).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct DeleteSignatureKey<'a> {
+    client: &'a Client,
+    id: String,
+    account: Option<String>,
+}
+
+impl<'a> DeleteSignatureKey<'a> {
+    pub(super) fn new(client: &'a Client, id: String) -> Self {
+        DeleteSignatureKey {
+            client,
+            id,
+            account: None,
+        }
+    }
+
+    account_setter!();
+
+    /// Validate the id, then delete the key.
+    pub async fn send(self) -> Result<()> {
+        let id: uuid::Uuid = parse_id(&self.id)?.into();
+        send(self.client, self.account.as_deref(), DELETE, |account| {
+            let request = self.client.raw().delete_signature_key().key_id(id);
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await
+    }
+}

@@ -1,0 +1,47 @@
+//! Disable the enabled signature key: [`DisableSignatureKey`].
+
+use super::account_setter;
+use crate::client::{Client, Operation, send};
+use crate::error::Result;
+
+const DISABLE: Operation = Operation {
+    name: "DisableTheCurrentEnabledSignatureKey",
+    method: http::Method::DELETE,
+    path: "/v1/iam/signature_keys/enabled",
+    success: 204,
+};
+
+/// Builder of a disable; see [`SignatureKeys::disable`](super::SignatureKeys::disable).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct DisableSignatureKey<'a> {
+    client: &'a Client,
+    account: Option<String>,
+}
+
+impl<'a> DisableSignatureKey<'a> {
+    pub(super) fn new(client: &'a Client) -> Self {
+        DisableSignatureKey {
+            client,
+            account: None,
+        }
+    }
+
+    account_setter!();
+
+    /// Disable the enabled key; succeeds also when none was enabled.
+    pub async fn send(self) -> Result<()> {
+        send(self.client, self.account.as_deref(), DISABLE, |account| {
+            let request = self
+                .client
+                .raw()
+                .disable_the_current_enabled_signature_key();
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await
+    }
+}

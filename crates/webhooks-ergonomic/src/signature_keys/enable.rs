@@ -1,0 +1,52 @@
+//! Enable a signature key: [`EnableSignatureKey`].
+
+use super::account_setter;
+use super::key::{SignatureKey, parse_id};
+use crate::client::{Client, Operation, send};
+use crate::error::Result;
+use webhooks_client::types as wire;
+
+const ENABLE: Operation = Operation {
+    name: "EnableSignatureKey",
+    method: http::Method::PATCH,
+    path: "/v1/iam/signature_keys/enabled",
+    success: 200,
+};
+
+/// Builder of an enable; see [`SignatureKeys::enable`](super::SignatureKeys::enable).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct EnableSignatureKey<'a> {
+    client: &'a Client,
+    id: String,
+    account: Option<String>,
+}
+
+impl<'a> EnableSignatureKey<'a> {
+    pub(super) fn new(client: &'a Client, id: String) -> Self {
+        EnableSignatureKey {
+            client,
+            id,
+            account: None,
+        }
+    }
+
+    account_setter!();
+
+    /// Validate the id, then enable the key; the answer is the key, now enabled.
+    pub async fn send(self) -> Result<SignatureKey> {
+        let body = wire::EnableSignatureKeyRequest {
+            key_id: parse_id(&self.id)?.into(),
+        };
+        let key = send(self.client, self.account.as_deref(), ENABLE, |account| {
+            let request = self.client.raw().enable_signature_key().body(body.clone());
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await?;
+        Ok(SignatureKey::from(key))
+    }
+}

@@ -1,0 +1,50 @@
+//! Get one signature key: [`GetSignatureKey`].
+
+use super::account_setter;
+use super::key::{SignatureKey, parse_id};
+use crate::client::{Client, Operation, send};
+use crate::error::Result;
+
+const GET: Operation = Operation {
+    name: "GetSignatureKeyDetail",
+    method: http::Method::GET,
+    path: "/v1/iam/signature_keys/{key_id}",
+    success: 200,
+};
+
+/// Builder of a get; see [`SignatureKeys::get`](super::SignatureKeys::get).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct GetSignatureKey<'a> {
+    client: &'a Client,
+    id: String,
+    account: Option<String>,
+}
+
+impl<'a> GetSignatureKey<'a> {
+    pub(super) fn new(client: &'a Client, id: String) -> Self {
+        GetSignatureKey {
+            client,
+            id,
+            account: None,
+        }
+    }
+
+    account_setter!();
+
+    /// Validate the id, then fetch the key ([`Error::NotFound`](crate::Error::NotFound) when
+    /// the API has none with this id).
+    pub async fn send(self) -> Result<SignatureKey> {
+        let id: uuid::Uuid = parse_id(&self.id)?.into();
+        let key = send(self.client, self.account.as_deref(), GET, |account| {
+            let request = self.client.raw().get_signature_key_detail().key_id(id);
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await?;
+        Ok(SignatureKey::from(key))
+    }
+}

@@ -1,0 +1,33 @@
+//! The API client as the [`KeySource`] of a [`Verifier`](crate::callbacks::Verifier): a
+//! callback's unknown key id is fetched with `GET /v1/iam/signature_keys/{key_id}`.
+
+use futures::future::BoxFuture;
+
+use crate::callbacks::{KeySource, KeySourceError, PublishedKey};
+use crate::client::Client;
+use crate::error::Error;
+
+/// A key the API does not have (404) or an id it would reject (not a UUID) is `Ok(None)`: the
+/// verifier remembers it as missing. A key whose answer has no public key cannot verify
+/// anything, and neither can a failed call: both are errors, so the callback is answered as a
+/// temporary failure rather than as a forgery.
+impl KeySource for Client {
+    fn fetch(&self, key_id: &str) -> BoxFuture<'_, Result<Option<PublishedKey>, KeySourceError>> {
+        let key_id = key_id.to_owned();
+        Box::pin(async move {
+            match self.signature_keys().get(&key_id).send().await {
+                Ok(key) => match key.public_key {
+                    Some(public_key) => {
+                        Ok(Some(PublishedKey::new(public_key).enabled(key.enabled)))
+                    }
+                    None => Err(KeySourceError::new(format!(
+                        "the API's answer for signature key {} has no public key; add it with Verifier::add_key",
+                        key.id
+                    ))),
+                },
+                Err(Error::NotFound { .. } | Error::Validation { .. }) => Ok(None),
+                Err(err) => Err(KeySourceError::new(err)),
+            }
+        })
+    }
+}

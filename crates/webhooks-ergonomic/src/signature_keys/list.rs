@@ -1,0 +1,185 @@
+//! List signature keys: one page ([`ListSignatureKeys`]) or all of them as a stream
+//! ([`ListAllSignatureKeys`]).
+
+use std::num::NonZeroU32;
+
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+
+use super::account_setter;
+use super::key::{SignatureKey, SignatureKeyId};
+use crate::client::{Client, Operation, send};
+use crate::error::{Error, Result};
+use crate::model::Page;
+
+const LIST: Operation = Operation {
+    name: "GetSignatureKeyList",
+    method: http::Method::GET,
+    path: "/v1/iam/signature_keys",
+    success: 200,
+};
+
+/// The page size when none is set. The API documents no default and no maximum; it requires
+/// the parameter, so the client always sends one.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// Builder of a list; see [`SignatureKeys::list`](super::SignatureKeys::list).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct ListSignatureKeys<'a> {
+    client: &'a Client,
+    page: u32,
+    page_size: u32,
+    account: Option<String>,
+}
+
+impl<'a> ListSignatureKeys<'a> {
+    pub(super) fn new(client: &'a Client) -> Self {
+        ListSignatureKeys {
+            client,
+            page: 1,
+            page_size: DEFAULT_PAGE_SIZE,
+            account: None,
+        }
+    }
+
+    /// The page, from 1 as the API numbers them (default 1); 0 is rejected at `send`.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Keys per page, at least 1 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    account_setter!();
+
+    /// Validate, then fetch the page. The API answers a bare array; the [`Page`] it is put in
+    /// carries the page and size asked for, so [`Page::is_last`] works as for webhooks.
+    pub async fn send(self) -> Result<Page<SignatureKey>> {
+        let page = positive(self.page, "page", "pages are numbered from 1")?;
+        let page_size = positive(self.page_size, "page_size", "must be at least 1")?;
+        let keys = send(self.client, self.account.as_deref(), LIST, |account| {
+            let request = self
+                .client
+                .raw()
+                .get_signature_key_list()
+                .page(page)
+                .page_size(page_size);
+            match account {
+                Some(account) => request.account(account),
+                None => request,
+            }
+            .send()
+        })
+        .await?;
+        let items = keys.into_iter().map(SignatureKey::from).collect();
+        Ok(Page::new(self.page, self.page_size, items))
+    }
+}
+
+/// A value from 1 to `i32::MAX` (the contract's `int32`).
+fn positive(value: u32, field: &str, zero: &str) -> Result<NonZeroU32> {
+    if i32::try_from(value).is_err() {
+        return Err(Error::validation(field, "is too large"));
+    }
+    NonZeroU32::new(value).ok_or_else(|| Error::validation(field, zero))
+}
+
+/// Every key as a stream; see [`SignatureKeys::list_all`](super::SignatureKeys::list_all).
+/// Setters apply until the first poll.
+///
+/// The stream ends after a page shorter than the page size. A server that answers a page with
+/// exactly the keys of the page before (one that ignores `page`) ends it with
+/// [`Error::RepeatedPage`] instead of looping for ever.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct ListAllSignatureKeys {
+    client: Client,
+    page_size: u32,
+    account: Option<String>,
+    stream: Option<BoxStream<'static, Result<SignatureKey>>>,
+}
+
+impl std::fmt::Debug for ListAllSignatureKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListAllSignatureKeys")
+            .field("page_size", &self.page_size)
+            .field("account", &self.account)
+            .field("started", &self.stream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ListAllSignatureKeys {
+    pub(super) fn new(client: &Client) -> Self {
+        ListAllSignatureKeys {
+            client: client.clone(),
+            page_size: DEFAULT_PAGE_SIZE,
+            account: None,
+            stream: None,
+        }
+    }
+
+    /// Keys per request, at least 1 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    account_setter!();
+
+    fn pages(&self) -> BoxStream<'static, Result<SignatureKey>> {
+        let (client, page_size, account) =
+            (self.client.clone(), self.page_size, self.account.clone());
+        let start = (Some(1u32), Vec::<SignatureKeyId>::new());
+        stream::try_unfold(start, move |(next, previous)| {
+            let client = client.clone();
+            let account = account.clone();
+            async move {
+                let Some(page) = next else { return Ok(None) };
+                let mut request = client
+                    .signature_keys()
+                    .list()
+                    .page(page)
+                    .page_size(page_size);
+                if let Some(account) = account {
+                    request = request.account(account);
+                }
+                let result = request.send().await?;
+                let ids: Vec<SignatureKeyId> = result.items.iter().map(|k| k.id).collect();
+                if !ids.is_empty() && ids == previous {
+                    return Err(Error::RepeatedPage { page });
+                }
+                let next = if result.is_last() {
+                    None
+                } else {
+                    page.checked_add(1)
+                };
+                let items = stream::iter(result.items.into_iter().map(Ok));
+                Ok::<_, Error>(Some((items, (next, ids))))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+}
+
+impl Stream for ListAllSignatureKeys {
+    type Item = Result<SignatureKey>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.stream.is_none() {
+            self.stream = Some(self.pages());
+        }
+        match self.stream.as_mut() {
+            Some(stream) => stream.poll_next_unpin(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+}
