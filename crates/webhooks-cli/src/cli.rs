@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use webhooks_ergonomic::signature_keys::{Digest, SignatureKeyId};
 use webhooks_ergonomic::{CallbackMethod, Encoding, Event, Open, WebhookId};
 use webhooks_sandbox::cli::{ENDPOINTS_HELP, SandboxArgs};
 
@@ -173,6 +174,23 @@ Examples:
   mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d --yes"
     )]
     Webhooks(WebhooksCommand),
+    /// Signature keys: the RSA keys the platform signs callbacks with.
+    #[command(
+        subcommand,
+        after_help = "\
+At most one key is enabled; callbacks are signed with it, and unsigned when none is. A new
+key's public half is shown once, in the answer to `create`; `listen` fetches keys by id
+through the API by itself.
+
+Examples:
+  mm-webhooks keys create --digest SHA256
+  mm-webhooks keys enable 7ca628a8-08b0-4e42-aeb8-960b37049c31
+  mm-webhooks keys enabled
+  mm-webhooks keys list --json
+  mm-webhooks keys disable
+  mm-webhooks keys delete 7ca628a8-08b0-4e42-aeb8-960b37049c31 --yes"
+    )]
+    Keys(KeysCommand),
     /// Lint a callback template, or render it as a callback would carry it.
     #[command(
         subcommand,
@@ -390,6 +408,121 @@ pub struct DeleteArgs {
     pub output: OutputArgs,
 }
 
+/// `mm-webhooks keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signature keys: one page, or every page with --all.
+    #[command(after_help = "\
+Pages are numbered from 1, as the Signature Key API numbers them. Public keys are not in
+lists: only `create` shows one.
+
+Examples:
+  mm-webhooks keys list
+  mm-webhooks keys list --all --jsonl
+  mm-webhooks keys list --page 2 --page-size 20")]
+    List(KeysListArgs),
+    /// Show one signature key by id.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys get 7ca628a8-08b0-4e42-aeb8-960b37049c31
+  mm-webhooks keys get 7ca628a8-08b0-4e42-aeb8-960b37049c31 --json")]
+    Get(KeyIdArgs),
+    /// Create a key pair; prints its public key (the only time the API shows it). The new key
+    /// is not enabled.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys create
+  mm-webhooks keys create --digest SHA512 --json")]
+    Create(KeysCreateArgs),
+    /// Enable a key: callbacks are signed with it from now on (the key enabled before is
+    /// disabled).
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys enable 7ca628a8-08b0-4e42-aeb8-960b37049c31")]
+    Enable(KeyIdArgs),
+    /// Show the enabled key, or say that none is (callbacks are unsigned).
+    #[command(after_help = "\
+Exits 0 either way; with --json, prints the key or null.
+
+Examples:
+  mm-webhooks keys enabled
+  mm-webhooks keys enabled --json")]
+    Enabled(KeysShowArgs),
+    /// Disable the enabled key: callbacks are unsigned from now on.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys disable")]
+    Disable(KeysShowArgs),
+    /// Delete a key.
+    #[command(after_help = "\
+On a terminal, asks for confirmation unless --yes; when stdin is not a terminal it refuses
+without --yes and exits 2. Deleting the enabled key leaves callbacks unsigned.
+
+Examples:
+  mm-webhooks keys delete 7ca628a8-08b0-4e42-aeb8-960b37049c31
+  mm-webhooks keys delete 7ca628a8-08b0-4e42-aeb8-960b37049c31 --yes")]
+    Delete(KeysDeleteArgs),
+}
+
+/// `keys list`.
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Every page, until a short or empty one.
+    #[arg(long, conflicts_with = "page")]
+    pub all: bool,
+    /// The page, from 1.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Keys per page (at least 1).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A command on one key.
+#[derive(Debug, Args)]
+pub struct KeyIdArgs {
+    /// The key's id (a UUID).
+    pub id: SignatureKeyId,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `keys create`.
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// The digest callbacks are signed with: SHA224, SHA256 or SHA512 (the cipher is RSA).
+    #[arg(long, default_value = "SHA256", value_parser = parse_digest)]
+    pub digest: Digest,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `keys enabled` and `keys disable`.
+#[derive(Debug, Args)]
+pub struct KeysShowArgs {
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `keys delete`.
+#[derive(Debug, Args)]
+pub struct KeysDeleteArgs {
+    /// The key's id (a UUID).
+    pub id: SignatureKeyId,
+    /// Delete without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// `mm-webhooks template ...`.
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
@@ -482,16 +615,20 @@ Examples:
   mm-webhooks --account Sub1 trigger OPT_OUT_SMS --wait 60";
 
 const LISTEN_EXAMPLES: &str = "\
-Every request is verified with the public keys given (X-MessageMedia-Key-Id picks one);
-a request that fails gets 401 and a line on stderr. A verified one is printed as a typed
-event (one line, or one JSON object per line with --json) and answered 200, or forwarded to
---forward-to (the received path and query appended, headers and raw body unchanged, so your
-app can verify the same signature) and answered with your app's status and body.
+Every request is verified (X-MessageMedia-Key-Id names the key). With credentials (as for
+every other command) a key id is fetched once through the Signature Key API and kept, so a
+rotated key verifies without a restart; --public-key gives keys directly, with or without
+credentials. A request that fails gets 401 (503 when the API could not be asked, so the
+platform retries) and a line on stderr. A verified one is printed as a typed event (one line,
+or one JSON object per line with --json) and answered 200, or forwarded to --forward-to (the
+received path and query appended, headers and raw body unchanged, so your app can verify the
+same signature) and answered with your app's status and body.
 Bodies over 2 MiB get 413. Ctrl-C stops it, letting open requests finish.
 
 Examples:
+  mm-webhooks listen --port 8787
   mm-webhooks listen --port 8787 --public-key 7ca628a8-08b0-4e42-aeb8-960b37049c31=MIIBIjAN...
-  mm-webhooks listen --port 8787 --public-key ID=KEY --forward-to http://127.0.0.1:3000 --json
+  mm-webhooks listen --port 8787 --forward-to http://127.0.0.1:3000 --json
   mm-webhooks listen --port 8787 --skip-verify";
 
 /// `trigger`.
@@ -524,8 +661,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
     /// A signature key, KEY_ID=PUBLIC_KEY (base64 DER as the Signature Key API returns it, or
-    /// PEM); repeat for several.
-    #[arg(long = "public-key", value_name = "KEY_ID=BASE64", value_parser = parse_header, required_unless_present = "skip_verify")]
+    /// PEM); repeat for several. Without it, keys are fetched through the API by id.
+    #[arg(long = "public-key", value_name = "KEY_ID=BASE64", value_parser = parse_header)]
     pub public_keys: Vec<(String, String)>,
     /// Accept unsigned callbacks (for accounts without signed callbacks): nothing is verified.
     #[arg(long, conflicts_with = "public_keys")]
@@ -562,6 +699,17 @@ fn parse_method(value: &str) -> Result<CallbackMethod, String> {
 
 fn parse_encoding(value: &str) -> Result<Encoding, String> {
     normalize(value).parse().map_err(|err| format!("{err}"))
+}
+
+fn parse_digest(value: &str) -> Result<Digest, String> {
+    match normalize(value).replace('_', "").as_str() {
+        "SHA224" => Ok(Digest::Sha224),
+        "SHA256" => Ok(Digest::Sha256),
+        "SHA512" => Ok(Digest::Sha512),
+        _ => Err(format!(
+            "`{value}` is not a digest; expected one of: SHA224, SHA256, SHA512"
+        )),
+    }
 }
 
 fn normalize(value: &str) -> String {
@@ -611,6 +759,13 @@ mod tests {
         let err = parse_subscribed_event("received-rcs").unwrap_err();
         assert!(err.contains("DELIVERED_DR"), "names the known ones: {err}");
         assert!(parse_subscribed_event("").is_err());
+    }
+
+    #[test]
+    fn digests_are_read_in_any_case_with_or_without_a_hyphen() {
+        assert_eq!(parse_digest("sha-512"), Ok(Digest::Sha512));
+        assert_eq!(parse_digest("SHA224"), Ok(Digest::Sha224));
+        assert!(parse_digest("MD5").unwrap_err().contains("SHA256"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod api;
 mod cli;
 mod commands;
+mod confirm;
 mod event_view;
 mod failure;
 mod fields;

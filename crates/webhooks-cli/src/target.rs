@@ -71,6 +71,11 @@ pub fn account(global: &GlobalArgs) -> &str {
         .unwrap_or_default()
 }
 
+/// Whether both the API key and the secret are given.
+pub fn has_credentials(global: &GlobalArgs) -> bool {
+    credentials(global).is_ok()
+}
+
 fn credentials(global: &GlobalArgs) -> Result<(&str, Secret), Failure> {
     let key = global.api_key.as_deref().filter(|key| !key.is_empty());
     match (key, global.api_secret()) {

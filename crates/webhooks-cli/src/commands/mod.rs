@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod keys;
 mod listen;
 mod sandbox;
 mod template;
@@ -23,8 +24,15 @@ pub async fn run(cli: Cli) -> Outcome {
             let client = target::connect(&global)?;
             webhooks::run(&client, command).await
         }
+        Command::Keys(command) => {
+            if global.verbose > 0 {
+                eprintln!("{}", target::describe(&global));
+            }
+            let client = target::connect(&global)?;
+            keys::run(&client, command).await
+        }
         Command::Template(command) => template::run(command, global.account.as_deref()),
-        Command::Listen(args) => listen::run(args).await,
+        Command::Listen(args) => listen::run(&global, args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Trigger(args) => {
             if global.verbose > 0 {

@@ -1,6 +1,6 @@
 //! `mm-webhooks webhooks list|get|create|update|delete`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, pin_mut};
@@ -8,6 +8,7 @@ use webhooks_ergonomic::{Client, Event, Open};
 
 use crate::api;
 use crate::cli::{CreateArgs, DeleteArgs, GetArgs, ListArgs, UpdateArgs, WebhooksCommand};
+use crate::confirm;
 use crate::failure::{Failure, Outcome};
 use crate::findings;
 use crate::input::read_template;
@@ -129,22 +130,7 @@ fn report_findings(
 
 async fn delete(client: &Client, args: DeleteArgs) -> Outcome {
     if !args.yes {
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
-            return Err(Failure::Usage(
-                "refusing to delete without --yes: stdin is not a terminal, so nobody can confirm"
-                    .to_owned(),
-            ));
-        }
-        eprint!("Delete webhook {}? [y/N] ", args.id);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::Read::take(stdin.lock(), ANSWER_LIMIT)
-            .read_line(&mut answer)
-            .map_err(|err| Failure::Failed(format!("cannot read the answer: {err}")))?;
-        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            return Err(Failure::Failed("not deleted".to_owned()));
-        }
+        confirm::ask(&format!("Delete webhook {}?", args.id))?;
     }
     api::delete(client, args.id).await?;
     match Format::from(args.output) {
@@ -155,9 +141,6 @@ async fn delete(client: &Client, args: DeleteArgs) -> Outcome {
     }
     Ok(())
 }
-
-/// Enough for `yes` and stray whitespace; a longer answer is not a yes.
-const ANSWER_LIMIT: u64 = 64;
 
 /// A count of webhooks fetched, redrawn on stderr when it is a terminal.
 struct Progress {
