@@ -1,4 +1,5 @@
-//! The HTTP surface: the four API operations and the sandbox's own endpoints.
+//! The HTTP surface: the four webhook operations and the sandbox's own endpoints; the seven
+//! signature-key operations are in `signature_keys.rs`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,7 +42,8 @@ impl App {
     ) -> Result<Vec<tokio::task::JoinHandle<()>>, EventDataError> {
         let data = event.event_data(account)?;
         let webhooks = self.store.subscribed(account, data.event);
-        Ok(self.deliverer.deliver(account, &data, &webhooks))
+        let signer = self.store.enabled_signer(account);
+        Ok(self.deliverer.deliver(account, &data, &webhooks, signer))
     }
 }
 
@@ -50,13 +52,13 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/webhooks/messages", get(list).post(create))
         .route("/v1/webhooks/messages/", get(list))
         .route("/v1/webhooks/messages/{id}", patch(update).delete(delete))
+        .merge(crate::signature_keys::routes())
         .route("/sandbox/v1/events", post(simulate))
         .route("/sandbox/v1/deliveries", get(deliveries))
         .route(
             "/sandbox/v1/faults",
             post(inject_fault).delete(clear_faults),
         )
-        .route("/sandbox/v1/signature-key", get(signature_key))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Resource not found") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
@@ -132,7 +134,7 @@ fn invalid(details: Vec<String>) -> ApiError {
     invalid_with("Invalid webhook request", details)
 }
 
-fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|_| {
         error(
             StatusCode::BAD_REQUEST,
@@ -148,11 +150,11 @@ fn webhook_id(raw: Result<Path<String>, PathRejection>) -> Result<Uuid, ApiError
         .ok_or_else(|| error(StatusCode::NOT_FOUND, "Webhook not found"))
 }
 
-fn respond(status: StatusCode, value: impl serde::Serialize) -> Response {
+pub(crate) fn respond(status: StatusCode, value: impl serde::Serialize) -> Response {
     (status, axum::Json(value)).into_response()
 }
 
-type Handled = Result<Response, ApiError>;
+pub(crate) type Handled = Result<Response, ApiError>;
 
 async fn create(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
     let new = validate::create(&json_body(&request.body)?).map_err(invalid)?;
@@ -208,7 +210,7 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> 
 }
 
 /// A query string as names and values; the last of a repeated name wins.
-fn query_pairs(query: &str, message: &str) -> Result<HashMap<String, String>, ApiError> {
+pub(crate) fn query_pairs(query: &str, message: &str) -> Result<HashMap<String, String>, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|_| invalid_with(message, vec!["/: the query string is malformed".to_owned()]))?;
     Ok(pairs.into_iter().collect())
@@ -370,16 +372,6 @@ fn delivery_filter(query: &HashMap<String, String>) -> Result<DeliveryFilter, Ve
         Ok(filter)
     } else {
         Err(details)
-    }
-}
-
-/// The public key of signed callbacks, in the vendor's Signature Key API shape; 404 with the
-/// vendor's message when signing is off. It reveals no account's data (one key signs every
-/// account's callbacks), so it needs no credentials.
-async fn signature_key(State(app): State<Arc<App>>) -> Handled {
-    match &app.deliverer.signer {
-        Some(signer) => Ok(respond(StatusCode::OK, signer.key())),
-        None => Err(error(StatusCode::NOT_FOUND, "Currently no key is enabled")),
     }
 }
 

@@ -46,25 +46,24 @@ pub struct SandboxArgs {
     /// How many delivery attempts to keep (the newest).
     #[arg(long, default_value_t = crate::store::DEFAULT_DELIVERY_LOG_LIMIT)]
     pub delivery_log_limit: usize,
-    /// Sign every callback with an RSA key generated at start (public key at
-    /// GET /sandbox/v1/signature-key).
+    /// Start the default account with one enabled signature key, so its callbacks are signed
+    /// (public key at GET /v1/iam/signature_keys/{key_id}).
     #[arg(long)]
     pub sign_callbacks: bool,
-    /// The digest of callback signatures: SHA224, SHA256 or SHA512.
+    /// The digest of the key --sign-callbacks starts with: SHA224, SHA256 or SHA512.
     #[arg(long, default_value = "SHA256", requires = "sign_callbacks")]
     pub signature_digest: DigestType,
 }
 
 /// The sandbox's own endpoints, for `--help`.
 pub const ENDPOINTS_HELP: &str = "\
-Besides the API (/v1/webhooks/messages), every endpoint below authenticates like the API and
+Besides the API (/v1/webhooks/messages, /v1/iam/signature_keys), every endpoint below authenticates like the API and
 acts for the caller's account (or the one its Account header names):
   POST   /sandbox/v1/events       simulate an event: {\"event\": \"RECEIVED_SMS\", \"data\": {...}}
   GET    /sandbox/v1/deliveries   delivery attempts, oldest first; filters webhook_id, event,
                                   outcome (delivered|failed), since (RFC 3339); page, page_size
   POST   /sandbox/v1/faults       make the next N matching requests fail (see the crate docs)
   DELETE /sandbox/v1/faults       clear the caller's faults
-  GET    /sandbox/v1/signature-key  the public key of signed callbacks (no credentials)
 
 Example:
   curl -u sandbox-key:sandbox-secret -X POST localhost:8080/sandbox/v1/faults \\
@@ -121,10 +120,11 @@ fn announce(sandbox: &SandboxHandle, default_credentials: bool) {
     }
     if let Some(key) = sandbox.signature_key() {
         say!(
-            "signing callbacks with RSA/{} key {} (public key at {}/sandbox/v1/signature-key)",
+            "signing callbacks with RSA/{} key {} (public key at {}/v1/iam/signature_keys/{})",
             key.digest,
             key.key_id,
-            sandbox.base_url()
+            sandbox.base_url(),
+            key.key_id
         );
     }
     if default_credentials {

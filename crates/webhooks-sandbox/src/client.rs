@@ -1,4 +1,4 @@
-//! A typed client for the sandbox's own endpoints (events, deliveries, faults, the signature
+//! A typed client for the sandbox's own endpoints (events, deliveries, faults, the enabled signature
 //! key), for tests that run the sandbox in another process (`webhooks-sandbox --listen ...`).
 //! In the same process, [`crate::SandboxHandle`] offers the same without HTTP.
 //!
@@ -146,12 +146,26 @@ impl SandboxClient {
         checked(response).await.map(drop)
     }
 
-    /// The public key callbacks are signed with; `None` when signing is off.
+    /// The account's enabled signature key, with its public key; `None` while none is
+    /// enabled. Two calls of the Signature Key API: the enabled key, then that key by id (the
+    /// only answer that carries the public key).
     pub async fn signature_key(&self) -> Result<Option<SignatureKey>, CallError> {
-        match decode(self.request(reqwest::Method::GET, "/sandbox/v1/signature-key")).await {
-            Err(CallError::Status { status: 404, .. }) => Ok(None),
-            other => other.map(Some),
+        #[derive(serde::Deserialize)]
+        struct Enabled {
+            key_id: uuid::Uuid,
         }
+        let enabled: Enabled = match decode(
+            self.request(reqwest::Method::GET, "/v1/iam/signature_keys/enabled"),
+        )
+        .await
+        {
+            Err(CallError::Status { status: 404, .. }) => return Ok(None),
+            other => other?,
+        };
+        let path = format!("/v1/iam/signature_keys/{}", enabled.key_id);
+        decode(self.request(reqwest::Method::GET, &path))
+            .await
+            .map(Some)
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {

@@ -74,18 +74,21 @@ pub struct Deliverer {
     pub(crate) log: DeliveryLog,
     /// Multiplies retry delays (1.0 = real time; tests use a small factor).
     pub(crate) time_scale: f64,
-    /// Signs each callback, when signing is on.
+    /// The account's enabled signature key, which signs each callback; none: unsigned.
     pub(crate) signer: Option<Arc<CallbackSigner>>,
 }
 
 impl Deliverer {
     /// Starts delivering the event of `data` to each of `webhooks` (of `account`) subscribed
-    /// to it, logging each attempt for `account`; returns the tasks, so callers may await them.
+    /// to it, signed with `signer` (the account's enabled key when the event happened) or
+    /// unsigned, logging each attempt for `account`; returns the tasks, so callers may await
+    /// them.
     pub fn deliver(
         &self,
         account: &str,
         data: &EventData,
         webhooks: &[StoredWebhook],
+        signer: Option<Arc<CallbackSigner>>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
         webhooks
             .iter()
@@ -93,6 +96,7 @@ impl Deliverer {
             .map(|webhook| {
                 let this = Deliverer {
                     log: self.log.for_account(account),
+                    signer: signer.clone(),
                     ..self.clone()
                 };
                 let webhook = webhook.clone();
@@ -179,7 +183,7 @@ impl Deliverer {
     }
 
     /// One attempt's request: the webhook's method and headers, `Content-Type` from its
-    /// encoding and the body (none for GET), and, when signing is on, the signature headers
+    /// encoding and the body (none for GET), and, with a signing key, the signature headers
     /// (computed afresh for each attempt, replacing any custom header of the same name).
     fn request(&self, webhook: &StoredWebhook, body: &str) -> Result<reqwest::Request, String> {
         let method = match webhook.method {

@@ -31,6 +31,9 @@ pub enum Operation {
     Events,
     /// `GET /sandbox/v1/deliveries`.
     Deliveries,
+    /// Any of the seven operations under `/v1/iam/signature_keys` (a 403 fault emulates an
+    /// account without the secure-callbacks feature).
+    SignatureKeys,
     /// Every operation above.
     Any,
 }
@@ -50,6 +53,11 @@ impl Operation {
             ("DELETE", _) if item => Some(Operation::Delete),
             ("POST", "/sandbox/v1/events") => Some(Operation::Events),
             ("GET", "/sandbox/v1/deliveries") => Some(Operation::Deliveries),
+            _ if path == "/v1/iam/signature_keys"
+                || path.starts_with("/v1/iam/signature_keys/") =>
+            {
+                Some(Operation::SignatureKeys)
+            }
             _ => None,
         }
     }
@@ -231,6 +239,10 @@ mod tests {
             Some(Operation::List)
         );
         assert_eq!(Operation::of(&Method::POST, "/sandbox/v1/faults"), None);
+        assert_eq!(
+            Operation::of(&Method::PATCH, "/v1/iam/signature_keys/enabled"),
+            Some(Operation::SignatureKeys)
+        );
     }
 
     #[test]

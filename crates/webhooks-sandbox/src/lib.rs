@@ -31,6 +31,18 @@
 //! crashes and `kill -9`. The delivery log is kept there too, bounded to the newest
 //! [`SandboxBuilder::delivery_log_limit`] attempts. See [`store`].
 //!
+//! # Signature keys and signed callbacks
+//!
+//! The seven operations of the Signature Key API (`/v1/iam/signature_keys`, see
+//! `webhooks_ergonomic::signature_keys`) work per account, for real: a create makes a
+//! [`signing::KEY_BITS`]-bit RSA key pair whose private half never leaves the sandbox (nor
+//! reaches a log; with `--state` it is kept in the state file), enable and disable choose the
+//! key the account's callbacks are signed with, and callbacks are unsigned while none is
+//! enabled. [`SandboxBuilder::sign_callbacks`] starts the default account with one enabled
+//! key. The sandbox-only `GET /sandbox/v1/signature-key` of earlier versions is gone: the
+//! platform has no such path; use `GET /v1/iam/signature_keys/{key_id}` (or
+//! [`SandboxHandle::signature_key`] in the same process).
+//!
 //! # The sandbox's own endpoints
 //!
 //! Each authenticates like the API and acts for the caller's account (or the one its
@@ -42,7 +54,6 @@
 //! | `GET /sandbox/v1/deliveries` | the account's [`DeliveryAttempt`]s, oldest first; filters `webhook_id`, `event`, `outcome` (`delivered` or `failed`), `since` (RFC 3339); `page` from 0, `page_size` 1 to 1000 (default 100) |
 //! | `POST /sandbox/v1/faults` | arms a [`Fault`] for the account: the next `times` requests of `operation` answer `status` (with `Retry-After: retry_after`), wait `delay_ms`, or lose their connection (`drop_connection`); 201 |
 //! | `DELETE /sandbox/v1/faults` | removes the account's faults; 204 |
-//! | `GET /sandbox/v1/signature-key` | the [`SignatureKey`] callbacks are signed with (no credentials: one key signs every account's callbacks); 404 unless [`SandboxBuilder::sign_callbacks`] |
 //!
 //! For example, to make the next two creates answer 503 with `Retry-After: 1`:
 //!
@@ -73,6 +84,7 @@ pub mod cli;
 pub mod client;
 pub mod delivery;
 pub mod faults;
+mod signature_keys;
 pub mod signing;
 pub mod store;
 mod validate;
@@ -184,16 +196,20 @@ impl SandboxBuilder {
         self
     }
 
-    /// Sign every callback with an RSA key generated at start (`X-MessageMedia-Signature`,
-    /// `-Digest-Type`, `-Cipher-Type`, `-Key-Id` and `Date`), as the platform does for accounts
-    /// with secure callbacks. Off by default. The public key is
-    /// [`SandboxHandle::signature_key`] and `GET /sandbox/v1/signature-key`.
+    /// Start the default account (the first API key's) with one enabled signature key, so its
+    /// callbacks are signed (`X-MessageMedia-Signature`, `-Digest-Type`, `-Cipher-Type`,
+    /// `-Key-Id` and `Date`) from the start, as the platform signs them once a key is created
+    /// and enabled. Off by default (any account can still create and enable keys through the
+    /// API). With a state file whose default account already has an enabled key, that key is
+    /// kept. The public key is [`SandboxHandle::signature_key`] and `GET
+    /// /v1/iam/signature_keys/{key_id}`.
     pub fn sign_callbacks(mut self, sign: bool) -> Self {
         self.sign_callbacks = sign;
         self
     }
 
-    /// The digest of callback signatures (default [`DigestType::Sha256`]).
+    /// The digest of the key [`SandboxBuilder::sign_callbacks`] creates (default
+    /// [`DigestType::Sha256`]).
     pub fn signature_digest(mut self, digest: DigestType) -> Self {
         self.digest = digest;
         self
@@ -213,25 +229,18 @@ impl SandboxBuilder {
             .user_agent(concat!("webhooks-sandbox/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(std::io::Error::other)?;
-        let signer = if self.sign_callbacks {
-            let digest = self.digest;
-            let signer =
-                tokio::task::spawn_blocking(move || signing::CallbackSigner::generate(digest))
-                    .await
-                    .map_err(std::io::Error::other)?
-                    .map_err(std::io::Error::other)?;
-            Some(Arc::new(signer))
-        } else {
-            None
-        };
+        let default_account = self.default_account.unwrap_or_default();
+        if self.sign_callbacks && store.enabled_signer(&default_account).is_none() {
+            enable_new_key(&store, &default_account, self.digest).await?;
+        }
         let app = Arc::new(api::App {
             keys: self.keys,
-            default_account: self.default_account.unwrap_or_default(),
+            default_account,
             deliverer: delivery::Deliverer {
                 http,
                 log: store.deliveries().clone(),
                 time_scale: self.time_scale,
-                signer,
+                signer: None,
             },
             store,
             faults: faults::Faults::default(),
@@ -296,13 +305,18 @@ impl SandboxHandle {
         Ok(count)
     }
 
-    /// The public key callbacks are signed with, when [`SandboxBuilder::sign_callbacks`] is on.
-    pub fn signature_key(&self) -> Option<&SignatureKey> {
-        self.app
-            .deliverer
-            .signer
-            .as_deref()
-            .map(signing::CallbackSigner::key)
+    /// The enabled signature key of the default account (the first API key's), the one its
+    /// callbacks are signed with now, with its public key; `None` while none is enabled.
+    pub fn signature_key(&self) -> Option<SignatureKey> {
+        self.enabled_signature_key(&self.app.default_account)
+    }
+
+    /// The enabled signature key of `account`, with its public key; `None` while none is.
+    pub fn enabled_signature_key(&self, account: &str) -> Option<SignatureKey> {
+        let signer = self.app.store.enabled_signer(account)?;
+        let mut key = signer.key().clone();
+        key.enabled = true;
+        Some(key)
     }
 
     /// Every delivery attempt kept (the newest [`SandboxBuilder::delivery_log_limit`]), of
@@ -340,6 +354,28 @@ impl SandboxHandle {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// Creates a key pair for `account` and enables it (what `--sign-callbacks` starts with).
+async fn enable_new_key(
+    store: &store::Store,
+    account: &str,
+    digest: DigestType,
+) -> std::io::Result<()> {
+    let signer = tokio::task::spawn_blocking(move || signing::CallbackSigner::generate(digest))
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(std::io::Error::other)?;
+    let id = signer.key().key_id;
+    store
+        .create_signature_key(account, Arc::new(signer))
+        .await
+        .map_err(std::io::Error::other)?;
+    store
+        .enable_signature_key(account, id)
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(())
 }
 
 /// Binds `addr` with a listen backlog of `backlog`.

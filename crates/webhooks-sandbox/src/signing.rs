@@ -1,5 +1,6 @@
-//! Signed callbacks: the RSA key the sandbox holds and the `X-MessageMedia-*` headers it puts
-//! on every callback when signing is on.
+//! Signed callbacks: the RSA key pairs the sandbox holds (one [`CallbackSigner`] per signature
+//! key of an account) and the `X-MessageMedia-*` headers it puts on a callback when the
+//! account has an enabled key.
 //!
 //! The signed bytes are the callback's request line (`POST /path?query HTTP/1.1`), then the
 //! `Date` value, then the raw body, concatenated with nothing between them; the signature is
@@ -12,7 +13,7 @@ use std::time::SystemTime;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{Method, Uri};
-use rsa::pkcs8::EncodePublicKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -40,8 +41,9 @@ fn digest(digest: DigestType, message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
     }
 }
 
-/// The public signature key, as `GET /sandbox/v1/signature-key` returns it (the field names of
-/// the vendor's Signature Key API).
+/// The public part of a signature key, in the vendor's Signature Key API shape (`GET
+/// /v1/iam/signature_keys/{key_id}` answers it; lists and the enabled key leave out
+/// `public_key`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignatureKey {
     /// The key's id, sent in `X-MessageMedia-Key-Id`.
@@ -54,7 +56,7 @@ pub struct SignatureKey {
     pub digest: DigestType,
     /// When the key was generated (RFC 3339).
     pub created: String,
-    /// Whether callbacks are signed with it (always true for a key the sandbox publishes).
+    /// Whether callbacks of its account are signed with it now.
     pub enabled: bool,
 }
 
@@ -89,7 +91,8 @@ impl CallbackSignature {
 #[error("callback signing failed: {0}")]
 pub struct SigningError(String);
 
-/// The sandbox's RSA key pair and how it signs. `Debug` shows only the public key.
+/// One RSA key pair the sandbox holds and how it signs. The private half never leaves the
+/// sandbox except into its own state file: `Debug` shows only the public key.
 pub struct CallbackSigner {
     private_key: RsaPrivateKey,
     public: SignatureKey,
@@ -105,31 +108,61 @@ impl fmt::Debug for CallbackSigner {
 }
 
 impl CallbackSigner {
-    /// Generates a fresh [`KEY_BITS`]-bit key that signs with `digest`. This takes a moment:
-    /// call it off the async runtime's worker threads.
+    /// Generates a fresh [`KEY_BITS`]-bit key that signs with `digest`, not enabled. This takes
+    /// a moment: call it off the async runtime's worker threads.
     pub fn generate(digest: DigestType) -> Result<CallbackSigner, SigningError> {
         let private_key = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS)
             .map_err(|err| SigningError(format!("could not generate the RSA key: {err}")))?;
-        let der = RsaPublicKey::from(&private_key)
-            .to_public_key_der()
-            .map_err(|err| SigningError(format!("could not encode the public key: {err}")))?;
         let created = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
+        CallbackSigner::assemble(Uuid::new_v4(), digest, created, private_key)
+    }
+
+    /// A key read back from the state file: its PKCS#8 DER private half and what was stored
+    /// beside it.
+    pub(crate) fn from_pkcs8_der(
+        key_id: Uuid,
+        digest: DigestType,
+        created: String,
+        der: &[u8],
+    ) -> Result<CallbackSigner, SigningError> {
+        let private_key = RsaPrivateKey::from_pkcs8_der(der).map_err(|err| {
+            SigningError(format!("the stored private key does not decode: {err}"))
+        })?;
+        CallbackSigner::assemble(key_id, digest, created, private_key)
+    }
+
+    fn assemble(
+        key_id: Uuid,
+        digest: DigestType,
+        created: String,
+        private_key: RsaPrivateKey,
+    ) -> Result<CallbackSigner, SigningError> {
+        let der = RsaPublicKey::from(&private_key)
+            .to_public_key_der()
+            .map_err(|err| SigningError(format!("could not encode the public key: {err}")))?;
         Ok(CallbackSigner {
             private_key,
             public: SignatureKey {
-                key_id: Uuid::new_v4(),
+                key_id,
                 public_key: BASE64.encode(der.as_bytes()),
                 cipher: CIPHER.to_owned(),
                 digest,
                 created,
-                enabled: true,
+                enabled: false,
             },
         })
     }
 
-    /// The public key.
+    /// The private half as PKCS#8 DER, for the state file only (zeroed when dropped).
+    pub(crate) fn private_pkcs8_der(&self) -> Result<rsa::pkcs8::SecretDocument, SigningError> {
+        self.private_key
+            .to_pkcs8_der()
+            .map_err(|err| SigningError(format!("could not encode the private key: {err}")))
+    }
+
+    /// The public key (its `enabled` is false: whether it is enabled is the store's to say).
     pub fn key(&self) -> &SignatureKey {
         &self.public
     }
@@ -184,6 +217,24 @@ mod tests {
         };
         assert!(check(b"{}"));
         assert!(!check(b"{ }"));
+    }
+
+    #[test]
+    fn a_key_read_back_from_pkcs8_signs_like_the_original() {
+        let signer = CallbackSigner::generate(DigestType::Sha256).unwrap();
+        let der = signer.private_pkcs8_der().unwrap();
+        let back = CallbackSigner::from_pkcs8_der(
+            signer.key().key_id,
+            DigestType::Sha256,
+            signer.key().created.clone(),
+            der.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(back.key(), signer.key());
+        assert!(
+            CallbackSigner::from_pkcs8_der(Uuid::nil(), DigestType::Sha256, String::new(), b"junk")
+                .is_err()
+        );
     }
 
     #[test]

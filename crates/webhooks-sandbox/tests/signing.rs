@@ -1,6 +1,6 @@
 //! Signed callbacks: every callback carries the `X-MessageMedia-*` headers and `Date`, and its
-//! signature verifies, for each digest, with the public key `GET /sandbox/v1/signature-key`
-//! publishes (checked here with the `rsa` crate directly).
+//! signature verifies, for each digest, with the public key the Signature Key API publishes
+//! for the enabled key (checked here with the `rsa` crate directly).
 
 mod loopback;
 
@@ -52,10 +52,21 @@ async fn callbacks_verify_with_the_published_key_for_each_digest() {
     for digest in DigestType::ALL {
         let sandbox = signing_sandbox(digest).await;
         let api = Api::new(&sandbox);
-        let answer = api.get("/sandbox/v1/signature-key").await;
+        let enabled = api.get("/v1/iam/signature_keys/enabled").await;
+        assert_eq!(enabled.status, StatusCode::OK);
+        let fields: Vec<String> = enabled
+            .json()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(fields, ["cipher", "created", "digest", "enabled", "key_id"]);
+        let id = enabled.json()["key_id"].as_str().unwrap().to_owned();
+        let answer = api.get(&format!("/v1/iam/signature_keys/{id}")).await;
         assert_eq!(answer.status, StatusCode::OK);
         let key: SignatureKey = serde_json::from_slice(&answer.body).unwrap();
-        assert_eq!(Some(&key), sandbox.signature_key());
+        assert_eq!(Some(key.clone()), sandbox.signature_key());
         assert_eq!(
             (key.cipher.as_str(), key.digest, key.enabled),
             ("RSA", digest, true)
@@ -154,7 +165,7 @@ async fn each_retry_is_signed_afresh() {
     let received = receiver.drain();
     assert_eq!(received.len(), 2);
     let key = sandbox.signature_key().unwrap();
-    assert!(received.iter().all(|callback| verifies(callback, key)));
+    assert!(received.iter().all(|callback| verifies(callback, &key)));
     sandbox.shutdown().await;
 }
 
@@ -163,10 +174,16 @@ async fn without_signing_there_is_no_key_and_no_signature() {
     let sandbox = loopback::start().await;
     let api = Api::new(&sandbox);
     assert!(sandbox.signature_key().is_none());
-    let answer = api.get("/sandbox/v1/signature-key").await;
+    let answer = api.get("/v1/iam/signature_keys/enabled").await;
     assert_eq!(
         answer.error(StatusCode::NOT_FOUND).message,
         "Currently no key is enabled"
+    );
+    let removed = api.get("/sandbox/v1/signature-key").await;
+    assert_eq!(
+        removed.status,
+        StatusCode::NOT_FOUND,
+        "the sandbox-only path is gone"
     );
     let mut receiver = Receiver::start(&[]).await;
     api.create(&json!({

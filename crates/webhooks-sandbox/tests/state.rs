@@ -173,10 +173,11 @@ async fn a_restarted_binary_keeps_every_webhook() {
     api.for_account("sub")
         .create(&create_body("https://example.com/sub"))
         .await;
-    // --sign-callbacks publishes a key.
-    let key = api.get("/sandbox/v1/signature-key").await;
+    // --sign-callbacks starts with one enabled key, kept in the state file.
+    let key = api.get("/v1/iam/signature_keys/enabled").await;
     assert_eq!(key.status, StatusCode::OK);
     assert_eq!(key.json()["digest"], "SHA256");
+    let key_id = key.json()["key_id"].clone();
     tokio::task::spawn_blocking(move || stop(binary))
         .await
         .unwrap();
@@ -188,6 +189,8 @@ async fn a_restarted_binary_keeps_every_webhook() {
     .await
     .unwrap();
     let api = Api::at(binary.1.clone());
+    let key = api.get("/v1/iam/signature_keys/enabled").await;
+    assert_eq!(key.json()["key_id"], key_id, "the same key, not a new one");
     let own = api.list().await.page_data;
     assert_eq!(own.iter().map(|w| w.id).collect::<Vec<_>>(), [created.id]);
     assert_eq!(own[0].url, "https://example.com/binary");

@@ -17,9 +17,13 @@ use webhooks_ergonomic::callbacks::{
 };
 use webhooks_sandbox::{Sandbox, SandboxHandle, SignatureKey, SimulatedEvent};
 
-/// The key as a receiver gets it: from `GET /sandbox/v1/signature-key`.
+/// The key as a receiver gets it: the enabled key's id, then that key (with its public half)
+/// from `GET /v1/iam/signature_keys/{key_id}`.
 async fn published_key(sandbox: &SandboxHandle) -> SignatureKey {
-    let answer = Api::new(sandbox).get("/sandbox/v1/signature-key").await;
+    let api = Api::new(sandbox);
+    let enabled = api.get("/v1/iam/signature_keys/enabled").await.json();
+    let key_id = enabled["key_id"].as_str().expect("an enabled key");
+    let answer = api.get(&format!("/v1/iam/signature_keys/{key_id}")).await;
     serde_json::from_slice(&answer.body).expect("a signature key")
 }
 

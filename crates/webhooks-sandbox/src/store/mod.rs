@@ -1,4 +1,4 @@
-//! The sandbox's data: every account's webhooks and the delivery log, in memory (indexed, so
+//! The sandbox's data: every account's webhooks, signature keys and the delivery log, in memory (indexed, so
 //! each operation costs the same at 100 or 100,000 webhooks) and, with a state file, in an
 //! SQLite store that every change is committed to before it is acknowledged.
 //!
@@ -8,6 +8,7 @@
 mod deliveries;
 mod legacy;
 mod memory;
+mod signature_keys;
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -72,6 +73,7 @@ pub enum StoreError {
 #[derive(Debug)]
 pub struct Store {
     memory: RwLock<Memory>,
+    keys: RwLock<signature_keys::Keys>,
     db: Option<Arc<Db>>,
     writer: tokio::sync::Mutex<()>,
     deliveries: DeliveryLog,
@@ -111,8 +113,13 @@ impl Store {
         for (seq, account, webhook) in loaded.webhooks {
             memory.insert(&account, seq, webhook);
         }
+        let mut keys = signature_keys::Keys::default();
+        for (account, signer, enabled) in loaded.signature_keys {
+            keys.insert(&account, Arc::new(signer), enabled);
+        }
         Store {
             memory: RwLock::new(memory),
+            keys: RwLock::new(keys),
             deliveries: DeliveryLog::new(delivery_limit, db.clone(), loaded.deliveries),
             db,
             writer: tokio::sync::Mutex::new(()),

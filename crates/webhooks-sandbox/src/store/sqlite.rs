@@ -17,18 +17,21 @@ use tokio::sync::oneshot;
 
 use super::{StoreError, StoredWebhook};
 use crate::delivery::DeliveryAttempt;
+use crate::signing::{CallbackSigner, DigestType};
 
 /// The schema version this sandbox writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a change waits for another process holding the file's write lock. The sandbox is
 /// the file's only writer; anyone else holding it should get the change refused (503) soon,
 /// not hang requests.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// The statements that take a store from version `i` to `i + 1`. The next schema change (the
-/// `signature_keys` table of each account) appends one entry; nothing here is ever edited.
-const MIGRATIONS: &[&str] = &["
+/// The statements that take a store from version `i` to `i + 1`. A schema change appends one
+/// entry; nothing here is ever edited. Version 2 adds the signature keys: the private half as
+/// PKCS#8 DER (the state file is the sandbox's own; it never leaves it otherwise).
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE webhooks (
         seq     INTEGER PRIMARY KEY,
         id      TEXT NOT NULL UNIQUE,
@@ -43,7 +46,20 @@ const MIGRATIONS: &[&str] = &["
         account TEXT NOT NULL,
         attempt TEXT NOT NULL
     );
-"];
+",
+    "
+    CREATE TABLE signature_keys (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        account     TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        created     TEXT NOT NULL,
+        private_key BLOB NOT NULL,
+        enabled     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX signature_keys_account ON signature_keys (account);
+",
+];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -58,6 +74,8 @@ pub(crate) struct Db {
 pub(crate) struct Loaded {
     pub(crate) webhooks: Vec<(u64, String, StoredWebhook)>,
     pub(crate) deliveries: Vec<(String, DeliveryAttempt)>,
+    /// Account, key pair, and whether it is the account's enabled key.
+    pub(crate) signature_keys: Vec<(String, CallbackSigner, bool)>,
 }
 
 impl Db {
@@ -172,7 +190,103 @@ fn load(conn: &Connection) -> Result<Loaded, String> {
             loaded.deliveries.push((account, attempt));
         }
     }
+    loaded.signature_keys = load_signature_keys(conn)?;
     Ok(loaded)
+}
+
+fn load_signature_keys(conn: &Connection) -> Result<Vec<(String, CallbackSigner, bool)>, String> {
+    let mut rows = conn
+        .prepare("SELECT id, account, digest, created, private_key, enabled FROM signature_keys ORDER BY seq")
+        .map_err(|err| err.to_string())?;
+    let keys = rows
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Vec<u8>>(4)?,
+                row.get::<_, bool>(5)?,
+            ))
+        })
+        .map_err(|err| err.to_string())?;
+    let mut loaded = Vec::new();
+    for row in keys {
+        let (id, account, digest, created, der, enabled) = row.map_err(|err| err.to_string())?;
+        let key_id = uuid::Uuid::parse_str(&id)
+            .map_err(|_| format!("signature key {id:?} has no valid id"))?;
+        let digest: DigestType = digest
+            .parse()
+            .map_err(|_| format!("signature key {id} has an unknown digest {digest:?}"))?;
+        let signer = CallbackSigner::from_pkcs8_der(key_id, digest, created, &der)
+            .map_err(|err| format!("signature key {id}: {err}"))?;
+        loaded.push((account, signer, enabled));
+    }
+    Ok(loaded)
+}
+
+/// Stores a new (not enabled) signature key of `account`.
+pub(crate) fn insert_signature_key(
+    conn: &mut Connection,
+    account: &str,
+    signer: &CallbackSigner,
+) -> Result<(), StoreError> {
+    let der = signer
+        .private_pkcs8_der()
+        .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+    let key = signer.key();
+    conn.prepare_cached(
+        "INSERT INTO signature_keys (id, account, digest, created, private_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            key.key_id.to_string(),
+            account,
+            key.digest.as_str(),
+            key.created,
+            der.as_bytes()
+        ])
+    })
+    .map_err(failed)?;
+    Ok(())
+}
+
+/// Makes `id` the one enabled key of `account` (none when `None`), in one transaction.
+pub(crate) fn enable_signature_key(
+    conn: &mut Connection,
+    account: &str,
+    id: Option<uuid::Uuid>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(failed)?;
+    tx.prepare_cached("UPDATE signature_keys SET enabled = 0 WHERE account = ?1 AND enabled = 1")
+        .and_then(|mut statement| statement.execute(params![account]))
+        .map_err(failed)?;
+    if let Some(id) = id {
+        let changed = tx
+            .prepare_cached("UPDATE signature_keys SET enabled = 1 WHERE account = ?1 AND id = ?2")
+            .and_then(|mut statement| statement.execute(params![account, id.to_string()]))
+            .map_err(failed)?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }
+    tx.commit().map_err(failed)
+}
+
+/// Deletes signature key `id` of `account`.
+pub(crate) fn delete_signature_key(
+    conn: &mut Connection,
+    account: &str,
+    id: uuid::Uuid,
+) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached("DELETE FROM signature_keys WHERE id = ?1 AND account = ?2")
+        .and_then(|mut statement| statement.execute(params![id.to_string(), account]))
+        .map_err(failed)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// The API's spelling of a webhook's method, as the route index keys it.
