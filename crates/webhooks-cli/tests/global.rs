@@ -167,6 +167,39 @@ async fn the_secret_never_appears_even_at_the_highest_verbosity() {
 }
 
 #[tokio::test]
+async fn keys_and_trigger_never_show_the_secret_even_at_the_highest_verbosity() {
+    let sandbox = sandbox().await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    let keys = run(against(&sandbox), &["-vv", "keys", "create", "--json"]).await;
+    keys.assert_code(0);
+    let trigger = run(against(&sandbox), &["-vv", "trigger", "RECEIVED_SMS"]).await;
+    trigger.assert_code(0);
+    let refused = run(
+        against(&sandbox),
+        &[
+            "-vv",
+            "--account",
+            "Sub1",
+            "keys",
+            "get",
+            "76fa7010-8c1f-4a24-917a-4d62a54e744d",
+        ],
+    )
+    .await;
+    refused.assert_code(1);
+    for run in [&keys, &trigger, &refused] {
+        for output in [&run.stdout, &run.stderr] {
+            assert!(!output.contains(SECRET), "{output}");
+            assert!(
+                !output.contains(&basic),
+                "Basic credentials leaked: {output}"
+            );
+        }
+    }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn region_and_base_url_together_are_a_usage_error() {
     let run = run(
         bare(),

@@ -164,3 +164,31 @@ async fn trigger_needs_a_sandbox_url_and_reports_bad_credentials_with_exit_1() {
     assert!(refused.stderr.contains("unauthorized"), "{refused:?}");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn account_triggers_the_webhooks_of_that_sub_account_only() {
+    let sandbox = fast_sandbox().await;
+    let url = format!("{}/sub", receiver().await);
+    client(&sandbox)
+        .webhooks()
+        .create()
+        .url(&url)
+        .event(Event::ReceivedSms)
+        .account("Sub1")
+        .send()
+        .await
+        .unwrap();
+    let own = run(against(&sandbox), &["trigger", "RECEIVED_SMS"]).await;
+    own.assert_code(0);
+    assert!(own.stdout.contains("nothing was called"), "{own:?}");
+    let sub = run(
+        against(&sandbox),
+        &["--account", "Sub1", "trigger", "RECEIVED_SMS", "--json"],
+    )
+    .await;
+    sub.assert_code(0);
+    let document = sub.json();
+    assert_eq!(document["account"], "Sub1");
+    assert_eq!(document["webhooks"][0]["outcome"], "delivered");
+    sandbox.shutdown().await;
+}
