@@ -1,10 +1,12 @@
 //! The whole job, end to end: `cargo run --example quickstart`.
 //!
-//! With no credentials in the environment it runs offline: it starts the sandbox in-process
-//! (signing callbacks, as an account with secure callbacks does) and a small receiver that
-//! verifies each callback's signature with the sandbox's published key before parsing it,
-//! creates a webhook pointing at the receiver, lists and updates it, simulates an inbound SMS
-//! and a delivery report, prints the verified, typed callbacks, deletes the webhook and exits.
+//! With no credentials in the environment it runs offline: it starts the sandbox in-process,
+//! creates a signature key and enables it through the Signature Key API (so callbacks are
+//! signed, as for an account with secure callbacks), starts a small receiver whose verifier
+//! fetches the public key of each key id it meets through the same client, creates a webhook
+//! pointing at the receiver, lists and updates it, simulates an inbound SMS, rotates the key
+//! (a second key, enabled) and simulates a delivery report that the receiver still verifies
+//! without a restart, prints the verified, typed callbacks, cleans up and exits.
 //!
 //! With `MESSAGEMEDIA_API_KEY` and `MESSAGEMEDIA_API_SECRET` set, it runs the management steps
 //! (create, list, update, delete) against the real API instead; the platform cannot call a
@@ -14,7 +16,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use webhooks_ergonomic::callbacks::{Callback, VerifiedCallback, Verifier};
-use webhooks_ergonomic::{CallbackMethod, Client, Encoding, Event};
+use webhooks_ergonomic::signature_keys::Digest;
+use webhooks_ergonomic::{CallbackMethod, Client, Encoding, Event, SignatureKeyId};
 use webhooks_sandbox::{Sandbox, SimulatedEvent};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -36,20 +39,19 @@ async fn main() -> Result<(), Failure> {
     );
     let sandbox = Sandbox::builder()
         .credentials("quickstart-key", "quickstart-secret")
-        .sign_callbacks(true)
         .start()
         .await?;
     println!("sandbox:  {}", sandbox.base_url());
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials("quickstart-key", "quickstart-secret")
+        .build()?;
+    let first_key = enable_new_key(&client, Digest::Sha256).await?;
 
     // The receiver: your own server, which the platform calls. It trusts a callback only once
-    // its signature verifies against the account's signature key (here, the sandbox's).
-    let key = sandbox
-        .signature_key()
-        .ok_or("the sandbox signs callbacks, so it has a key")?;
-    let verifier = Verifier::new()
-        .with_key(&key.key_id.to_string(), &key.public_key)?
-        .max_age(Duration::from_secs(300));
-    println!("verifying callbacks signed by key {}", key.key_id);
+    // its signature verifies; the verifier fetches the public key of a key id it has not met
+    // through the client (once per key), and refuses callbacks dated over 5 minutes away.
+    let verifier = Verifier::new().key_source(client.clone());
     let (received, mut inbox) = mpsc::channel::<(String, Callback)>(16);
     let receiver = axum::Router::new()
         .route(
@@ -69,13 +71,14 @@ async fn main() -> Result<(), Failure> {
     tokio::spawn(async move { axum::serve(listener, receiver).await });
     println!("receiver: {callback_url}");
 
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .credentials("quickstart-key", "quickstart-secret")
-        .build()?;
     let id = manage_until_delete(&client, &callback_url).await?;
 
+    let mut second_key = None;
     for event in [Event::ReceivedSms, Event::DeliveredDr] {
+        if event == Event::DeliveredDr {
+            // Rotation: a new key, enabled, replaces the old one; the receiver is not told.
+            second_key = Some(enable_new_key(&client, Digest::Sha512).await?);
+        }
         let mut data = serde_json::Map::new();
         data.insert("content".into(), "Hello from the sandbox".into());
         data.insert("metadata".into(), serde_json::json!({"order": "1234"}));
@@ -87,8 +90,6 @@ async fn main() -> Result<(), Failure> {
             })
             .await?;
         println!("simulated {event}: {called} webhook(s) called");
-    }
-    for _ in 0..2 {
         let (signed_by, callback) = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
             .await
             .map_err(|_| "no callback arrived within 10 s")?
@@ -119,8 +120,26 @@ async fn main() -> Result<(), Failure> {
     client.webhooks().delete(id).send().await?;
     let left = client.webhooks().list().send().await?.items.len();
     println!("deleted {id}; {left} webhook(s) left");
+    client.signature_keys().disable().send().await?;
+    for key in [Some(first_key), second_key].into_iter().flatten() {
+        client.signature_keys().delete(key).send().await?;
+    }
+    println!("disabled and deleted the signature keys: callbacks are unsigned again");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// Creates a signature key and enables it: callbacks are signed with it from now on. Keep the
+/// public key the create answers (the receiver here fetches it by id instead).
+async fn enable_new_key(client: &Client, digest: Digest) -> Result<SignatureKeyId, Failure> {
+    let keys = client.signature_keys();
+    let key = keys.create().digest(digest).send().await?;
+    keys.enable(key.id).send().await?;
+    println!(
+        "enabled  signature key {} ({digest}); callbacks are signed with it",
+        key.id
+    );
+    Ok(key.id)
 }
 
 /// An optional callback field for printing.
