@@ -192,3 +192,66 @@ async fn account_triggers_the_webhooks_of_that_sub_account_only() {
     assert_eq!(document["webhooks"][0]["outcome"], "delivered");
     sandbox.shutdown().await;
 }
+
+/// A server posing as a sandbox whose delivery log never ends: every page is full.
+async fn endless_log() -> String {
+    let attempt = serde_json::json!({
+        "webhook_id": "76fa7010-8c1f-4a24-917a-4d62a54e744d",
+        "event": "RECEIVED_SMS",
+        "url": "http://127.0.0.1:9/h",
+        "attempt": 1,
+        "status": 500,
+        "error": "answered 500",
+        "started_at": "2026-11-30T10:00:00Z",
+        "finished_at": "2026-11-30T10:00:00Z",
+    });
+    let page = bytes::Bytes::from(serde_json::to_vec(&vec![attempt; 1000]).unwrap());
+    let json = |body: bytes::Bytes| ([(http::header::CONTENT_TYPE, "application/json")], body);
+    let app = axum::Router::new()
+        .route(
+            "/v1/webhooks/messages",
+            axum::routing::get(move || async move {
+                json(bytes::Bytes::from_static(
+                    br#"{"page":0,"pageSize":100,"pageData":[]}"#,
+                ))
+            }),
+        )
+        .route(
+            "/sandbox/v1/events",
+            axum::routing::post(move || async move {
+                (
+                    http::StatusCode::ACCEPTED,
+                    json(bytes::Bytes::from_static(
+                        br#"{"account":"a","webhooks":1}"#,
+                    )),
+                )
+            }),
+        )
+        .route(
+            "/sandbox/v1/deliveries",
+            axum::routing::get(move || {
+                let page = page.clone();
+                async move { json(page) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_delivery_log_that_never_ends_stops_trigger_with_exit_1() {
+    let url = endless_log().await;
+    let mut command = bare();
+    command
+        .env("MESSAGEMEDIA_API_KEY", KEY)
+        .env("MESSAGEMEDIA_API_SECRET", SECRET)
+        .env("MESSAGEMEDIA_BASE_URL", &url);
+    let run = run(command, &["trigger", "RECEIVED_SMS", "--wait", "0"]).await;
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("did not end after 100 pages"),
+        "{run:?}"
+    );
+}

@@ -29,6 +29,11 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts read per page of the delivery log (the sandbox's largest page).
 const DELIVERY_PAGE_SIZE: u32 = 1000;
 
+/// The most pages of attempts read in one look. The sandbox keeps 10,000 attempts by default
+/// (`--delivery-log-limit`), ten pages; a server still answering full pages after this many
+/// is not ending its listing, and the command stops rather than read forever.
+const MAX_DELIVERY_PAGES: u32 = 100;
+
 /// One called webhook and its attempts so far, oldest first.
 #[derive(Debug, Serialize)]
 struct Called {
@@ -140,15 +145,17 @@ async fn deliveries(
     filter: &DeliveryFilter,
 ) -> Result<Vec<DeliveryAttempt>, Failure> {
     let mut all = Vec::new();
-    for page in 0.. {
+    for page in 0..MAX_DELIVERY_PAGES {
         let attempts = call(sandbox.deliveries(filter, page, DELIVERY_PAGE_SIZE)).await?;
         let last = attempts.len() < DELIVERY_PAGE_SIZE as usize;
         all.extend(attempts);
         if last {
-            break;
+            return Ok(all);
         }
     }
-    Ok(all)
+    Err(Failure::Failed(format!(
+        "the sandbox's delivery log did not end after {MAX_DELIVERY_PAGES} pages of {DELIVERY_PAGE_SIZE} attempts"
+    )))
 }
 
 /// Files each attempt under its webhook and decides whether the webhook is done: delivered on
