@@ -58,6 +58,7 @@ pub struct GlobalArgs {
     #[arg(
         id = "api_keys",
         long = "api-key",
+        value_name = "KEY",
         env = "MESSAGEMEDIA_API_KEY",
         global = true
     )]
@@ -66,6 +67,7 @@ pub struct GlobalArgs {
     #[arg(
         id = "api_secrets",
         long = "api-secret",
+        value_name = "SECRET",
         env = "MESSAGEMEDIA_API_SECRET",
         hide_env_values = true,
         global = true
