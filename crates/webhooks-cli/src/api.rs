@@ -39,7 +39,7 @@ pub fn create_request<'a>(
         .url(&args.url)
         .method(args.method)
         .encoding(args.encoding)
-        .events(args.events.iter().copied())
+        .events(args.events.iter().cloned())
         .headers(args.headers.iter().cloned())
         .strict_template(args.template.strict);
     if let Some(template) = template {
@@ -87,7 +87,7 @@ pub fn update_request<'a>(
         request = request.encoding(encoding);
     }
     if !args.events.is_empty() {
-        request = request.events(args.events.iter().copied());
+        request = request.events(args.events.iter().cloned());
     }
     if args.clear_headers || !args.headers.is_empty() {
         request = request.headers(args.headers.iter().cloned());

@@ -1,22 +1,22 @@
 //! The command tree: every flag, its help, and the examples `--help` shows.
 //!
-//! `sandbox`, `trigger` and `keys` are not here yet: they wait for the sandbox's own client and
-//! the library's signature keys, and slot in as further variants of [`Command`].
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use webhooks_ergonomic::{CallbackMethod, Encoding, Event, WebhookId};
+use webhooks_ergonomic::signature_keys::{Digest, SignatureKeyId};
+use webhooks_ergonomic::{CallbackMethod, Encoding, Event, Open, WebhookId};
+use webhooks_sandbox::cli::{ENDPOINTS_HELP, SandboxArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the API or the library rejected the request (validation, 4xx, 5xx, transport), a
-     template has findings (`template lint`, or `--strict`), or a lookup found nothing
-  2  usage: an unknown flag or a bad value, missing credentials, or a `delete` without
-     `--yes` when stdin is not a terminal
+     template has findings (`template lint`, or `--strict`), a lookup found nothing, or a
+     triggered callback was not delivered
+  2  usage: an unknown flag or a bad value, missing credentials, a base URL that does not
+     parse, or a `delete` without `--yes` when stdin is not a terminal
 
 Credentials come from MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET (or --api-key and
 --api-secret; prefer the environment: flags show in the process list). The secret is never
@@ -29,6 +29,8 @@ Examples:
   mm-webhooks --region eu webhooks list --all --jsonl
   mm-webhooks --base-url http://127.0.0.1:8080 webhooks create --url https://example.com/hook --event RECEIVED_SMS
   mm-webhooks template lint reply.vm --event RECEIVED_SMS
+  mm-webhooks sandbox --listen 127.0.0.1:8080
+  mm-webhooks --base-url http://127.0.0.1:8080 trigger RECEIVED_SMS --field content=Hello
   mm-webhooks listen --port 8787 --public-key KEY_ID=BASE64_DER
   mm-webhooks completions bash > /etc/bash_completion.d/mm-webhooks";
 
@@ -45,19 +47,32 @@ pub struct Cli {
 }
 
 /// Credentials and target, accepted before or after the subcommand.
-#[derive(Debug, Args)]
+///
+/// The key and secret share their argument ids with the `--api-key`/`--api-secret` pairs of
+/// [`SandboxArgs`]: `sandbox` then reads them as the credentials it accepts (the same flags as
+/// the `webhooks-sandbox` binary), while clap's global propagation still hands a key and secret
+/// from the environment down to it. Both sides therefore hold plain strings.
+#[derive(Args)]
 pub struct GlobalArgs {
     /// The API key.
-    #[arg(long, env = "MESSAGEMEDIA_API_KEY", global = true)]
+    #[arg(
+        id = "api_keys",
+        long = "api-key",
+        value_name = "KEY",
+        env = "MESSAGEMEDIA_API_KEY",
+        global = true
+    )]
     pub api_key: Option<String>,
     /// The API secret (never printed).
     #[arg(
-        long,
+        id = "api_secrets",
+        long = "api-secret",
+        value_name = "SECRET",
         env = "MESSAGEMEDIA_API_SECRET",
         hide_env_values = true,
         global = true
     )]
-    pub api_secret: Option<Secret>,
+    api_secret: Option<String>,
     /// How requests authenticate: HMAC signing (SHA-1, as the vendor's SDKs; or SHA-256) or
     /// HTTP Basic.
     #[arg(
@@ -83,6 +98,30 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+impl GlobalArgs {
+    /// The API secret, wrapped so it cannot be printed by accident.
+    pub fn api_secret(&self) -> Option<Secret> {
+        self.api_secret.clone().map(Secret)
+    }
+}
+
+impl fmt::Debug for GlobalArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlobalArgs")
+            .field("api_key", &self.api_key)
+            .field(
+                "api_secret",
+                &self.api_secret().map(|_| Secret(String::new())),
+            )
+            .field("auth", &self.auth)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("account", &self.account)
+            .field("verbose", &self.verbose)
+            .finish()
+    }
+}
+
 /// A secret from a flag or the environment: `Debug` and `Display` never show it.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -91,14 +130,6 @@ impl Secret {
     /// The secret itself, for the one place that signs with it.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-}
-
-impl FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_owned()))
     }
 }
 
@@ -145,6 +176,23 @@ Examples:
   mm-webhooks webhooks delete 76fa7010-8c1f-4a24-917a-4d62a54e744d --yes"
     )]
     Webhooks(WebhooksCommand),
+    /// Signature keys: the RSA keys the platform signs callbacks with.
+    #[command(
+        subcommand,
+        after_help = "\
+At most one key is enabled; callbacks are signed with it, and unsigned when none is. A new
+key's public half is shown once, in the answer to `create`; `listen` fetches keys by id
+through the API by itself.
+
+Examples:
+  mm-webhooks keys create --digest SHA256
+  mm-webhooks keys enable 7ca628a8-08b0-4e42-aeb8-960b37049c31
+  mm-webhooks keys enabled
+  mm-webhooks keys list --json
+  mm-webhooks keys disable
+  mm-webhooks keys delete 7ca628a8-08b0-4e42-aeb8-960b37049c31 --yes"
+    )]
+    Keys(KeysCommand),
     /// Lint a callback template, or render it as a callback would carry it.
     #[command(
         subcommand,
@@ -158,6 +206,13 @@ Examples:
     /// optionally forward them to your own app.
     #[command(after_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
+    /// Simulate an event in a sandbox and show which webhooks were called and how each
+    /// attempt went.
+    #[command(after_help = TRIGGER_EXAMPLES)]
+    Trigger(TriggerArgs),
+    /// Run the local emulator of the API (the webhooks-sandbox binary's flags).
+    #[command(after_help = SANDBOX_EXAMPLES, after_long_help = format!("{SANDBOX_EXAMPLES}\n\n{ENDPOINTS_HELP}"))]
+    Sandbox(SandboxArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  mm-webhooks completions bash > ~/.local/share/bash-completion/completions/mm-webhooks\n  mm-webhooks completions zsh > ~/.zfunc/_mm-webhooks\n  mm-webhooks completions fish > ~/.config/fish/completions/mm-webhooks.fish"
@@ -280,9 +335,10 @@ pub struct CreateArgs {
     /// The http or https URL the platform calls.
     #[arg(long)]
     pub url: String,
-    /// The events to subscribe to (repeat, or separate with commas).
-    #[arg(long = "event", required = true, value_delimiter = ',', value_parser = parse_event)]
-    pub events: Vec<Event>,
+    /// The events to subscribe to (repeat, or separate with commas). A name this version does
+    /// not know is sent as written when it has the shape of one (A-Z, 0-9, _).
+    #[arg(long = "event", required = true, value_delimiter = ',', value_parser = parse_subscribed_event)]
+    pub events: Vec<Open<Event>>,
     /// The method the platform calls the URL with.
     #[arg(long, default_value = "POST", value_parser = parse_method)]
     pub method: CallbackMethod,
@@ -317,9 +373,10 @@ pub struct UpdateArgs {
     /// A new URL.
     #[arg(long)]
     pub url: Option<String>,
-    /// New events, replacing the old ones (repeat, or separate with commas).
-    #[arg(long = "event", value_delimiter = ',', value_parser = parse_event)]
-    pub events: Vec<Event>,
+    /// New events, replacing the old ones (repeat, or separate with commas). A name this
+    /// version does not know is sent as written when it has the shape of one (A-Z, 0-9, _).
+    #[arg(long = "event", value_delimiter = ',', value_parser = parse_subscribed_event)]
+    pub events: Vec<Open<Event>>,
     /// A new callback method.
     #[arg(long, value_parser = parse_method)]
     pub method: Option<CallbackMethod>,
@@ -345,6 +402,121 @@ pub struct UpdateArgs {
 pub struct DeleteArgs {
     /// The webhook's id (a UUID).
     pub id: WebhookId,
+    /// Delete without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `mm-webhooks keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signature keys: one page, or every page with --all.
+    #[command(after_help = "\
+Pages are numbered from 1, as the Signature Key API numbers them. Public keys are not in
+lists: only `create` shows one.
+
+Examples:
+  mm-webhooks keys list
+  mm-webhooks keys list --all --jsonl
+  mm-webhooks keys list --page 2 --page-size 20")]
+    List(KeysListArgs),
+    /// Show one signature key by id.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys get 7ca628a8-08b0-4e42-aeb8-960b37049c31
+  mm-webhooks keys get 7ca628a8-08b0-4e42-aeb8-960b37049c31 --json")]
+    Get(KeyIdArgs),
+    /// Create a key pair; prints its public key (the only time the API shows it). The new key
+    /// is not enabled.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys create
+  mm-webhooks keys create --digest SHA512 --json")]
+    Create(KeysCreateArgs),
+    /// Enable a key: callbacks are signed with it from now on (the key enabled before is
+    /// disabled).
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys enable 7ca628a8-08b0-4e42-aeb8-960b37049c31")]
+    Enable(KeyIdArgs),
+    /// Show the enabled key, or say that none is (callbacks are unsigned).
+    #[command(after_help = "\
+Exits 0 either way; with --json, prints the key or null.
+
+Examples:
+  mm-webhooks keys enabled
+  mm-webhooks keys enabled --json")]
+    Enabled(KeysShowArgs),
+    /// Disable the enabled key: callbacks are unsigned from now on.
+    #[command(after_help = "\
+Examples:
+  mm-webhooks keys disable")]
+    Disable(KeysShowArgs),
+    /// Delete a key.
+    #[command(after_help = "\
+On a terminal, asks for confirmation unless --yes; when stdin is not a terminal it refuses
+without --yes and exits 2. Deleting the enabled key leaves callbacks unsigned.
+
+Examples:
+  mm-webhooks keys delete 7ca628a8-08b0-4e42-aeb8-960b37049c31
+  mm-webhooks keys delete 7ca628a8-08b0-4e42-aeb8-960b37049c31 --yes")]
+    Delete(KeysDeleteArgs),
+}
+
+/// `keys list`.
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Every page, until a short or empty one.
+    #[arg(long, conflicts_with = "page")]
+    pub all: bool,
+    /// The page, from 1.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Keys per page (at least 1).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A command on one key.
+#[derive(Debug, Args)]
+pub struct KeyIdArgs {
+    /// The key's id (a UUID).
+    pub id: SignatureKeyId,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `keys create`.
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// The digest callbacks are signed with: SHA224, SHA256 or SHA512 (the cipher is RSA).
+    #[arg(long, default_value = "SHA256", value_parser = parse_digest)]
+    pub digest: Digest,
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `keys enabled` and `keys disable`.
+#[derive(Debug, Args)]
+pub struct KeysShowArgs {
+    /// Output format.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `keys delete`.
+#[derive(Debug, Args)]
+pub struct KeysDeleteArgs {
+    /// The key's id (a UUID).
+    pub id: SignatureKeyId,
     /// Delete without asking.
     #[arg(short, long)]
     pub yes: bool,
@@ -416,18 +588,67 @@ pub struct RenderArgs {
     pub fields: Vec<String>,
 }
 
+const SANDBOX_EXAMPLES: &str = "\
+Prints `webhooks-sandbox listening on URL` first, then what it was started with; stops on
+Ctrl-C or SIGTERM. The credentials it accepts are --api-key/--api-secret pairs (repeat for
+several), else MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET when both are set, so the
+other commands of this shell reach it as they are; else sandbox-key / sandbox-secret.
+
+Examples:
+  mm-webhooks sandbox
+  mm-webhooks sandbox --listen 127.0.0.1:0 --state sandbox.db
+  mm-webhooks sandbox --api-key k1 --api-secret s1 --api-key k2 --api-secret s2";
+
+const TRIGGER_EXAMPLES: &str = "\
+Needs a sandbox (--base-url or MESSAGEMEDIA_BASE_URL) and its credentials; --account picks
+the sub-account whose webhooks are called. The event data are sample data, replaced by each
+--field as in `template render` (NAME=VALUE text, NAME:=JSON). It waits until every webhook
+subscribed to the event has answered 2xx or spent its retries, or --wait runs out, then
+prints one row per attempt.
+
+Exit 0 when every called webhook got its callback (also when none subscribes), 1 when one
+failed or is still pending at the end of --wait, or the sandbox refused the event.
+Attempts are matched by event and start time: two triggers of the same event at the same
+moment against the same account see each other's attempts.
+
+Examples:
+  mm-webhooks trigger RECEIVED_SMS --field content='Hello from the sandbox'
+  mm-webhooks trigger DELIVERED_DR --field 'metadata:={\"order\":\"42\"}' --json
+  mm-webhooks --account Sub1 trigger OPT_OUT_SMS --wait 60";
+
 const LISTEN_EXAMPLES: &str = "\
-Every request is verified with the public keys given (X-MessageMedia-Key-Id picks one);
-a request that fails gets 401 and a line on stderr. A verified one is printed as a typed
-event (one line, or one JSON object per line with --json) and answered 200, or forwarded to
---forward-to (the received path and query appended, headers and raw body unchanged, so your
-app can verify the same signature) and answered with your app's status and body.
+Every request is verified (X-MessageMedia-Key-Id names the key). With credentials (as for
+every other command) a key id is fetched once through the Signature Key API and kept, so a
+rotated key verifies without a restart; --public-key gives keys directly, with or without
+credentials. A request that fails gets 401 (503 when the API could not be asked, so the
+platform retries) and a line on stderr. A verified one is printed as a typed event (one line,
+or one JSON object per line with --json) and answered 200, or forwarded to --forward-to (the
+received path and query appended, headers and raw body unchanged, so your app can verify the
+same signature) and answered with your app's status and body.
 Bodies over 2 MiB get 413. Ctrl-C stops it, letting open requests finish.
 
 Examples:
+  mm-webhooks listen --port 8787
   mm-webhooks listen --port 8787 --public-key 7ca628a8-08b0-4e42-aeb8-960b37049c31=MIIBIjAN...
-  mm-webhooks listen --port 8787 --public-key ID=KEY --forward-to http://127.0.0.1:3000 --json
+  mm-webhooks listen --port 8787 --forward-to http://127.0.0.1:3000 --json
   mm-webhooks listen --port 8787 --skip-verify";
+
+/// `trigger`.
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The event to simulate.
+    #[arg(value_parser = parse_event)]
+    pub event: Event,
+    /// Event data, NAME=VALUE (text) or NAME:=JSON (repeat for more).
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    /// How long to wait for the deliveries to finish, in seconds (retries included).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub wait: u64,
+    /// Print one JSON document: the event, the account, and each webhook with its attempts.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// `listen`.
 #[derive(Debug, Args)]
@@ -442,8 +663,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
     /// A signature key, KEY_ID=PUBLIC_KEY (base64 DER as the Signature Key API returns it, or
-    /// PEM); repeat for several.
-    #[arg(long = "public-key", value_name = "KEY_ID=BASE64", value_parser = parse_header, required_unless_present = "skip_verify")]
+    /// PEM); repeat for several. Without it, keys are fetched through the API by id.
+    #[arg(long = "public-key", value_name = "KEY_ID=BASE64", value_parser = parse_header)]
     pub public_keys: Vec<(String, String)>,
     /// Accept unsigned callbacks (for accounts without signed callbacks): nothing is verified.
     #[arg(long, conflicts_with = "public_keys")]
@@ -461,12 +682,36 @@ fn parse_event(value: &str) -> Result<Event, String> {
     normalize(value).parse().map_err(|err| format!("{err}"))
 }
 
+/// A subscription's event: a known name in any case, `-` or `_`; or, so a webhook can
+/// subscribe to an event the vendor added after this release, any other name written exactly
+/// as the API spells event names (the API answers 400 to one it does not know either).
+fn parse_subscribed_event(value: &str) -> Result<Open<Event>, String> {
+    match parse_event(value) {
+        Ok(known) => Ok(Open::Known(known)),
+        Err(unknown) => match Event::other(value.trim()) {
+            Ok(open) => Ok(open),
+            Err(_) => Err(unknown),
+        },
+    }
+}
+
 fn parse_method(value: &str) -> Result<CallbackMethod, String> {
     normalize(value).parse().map_err(|err| format!("{err}"))
 }
 
 fn parse_encoding(value: &str) -> Result<Encoding, String> {
     normalize(value).parse().map_err(|err| format!("{err}"))
+}
+
+fn parse_digest(value: &str) -> Result<Digest, String> {
+    match normalize(value).replace('_', "").as_str() {
+        "SHA224" => Ok(Digest::Sha224),
+        "SHA256" => Ok(Digest::Sha256),
+        "SHA512" => Ok(Digest::Sha512),
+        _ => Err(format!(
+            "`{value}` is not a digest; expected one of: SHA224, SHA256, SHA512"
+        )),
+    }
 }
 
 fn normalize(value: &str) -> String {
@@ -504,6 +749,28 @@ mod tests {
     }
 
     #[test]
+    fn a_subscription_takes_an_unknown_event_only_in_the_apis_spelling() {
+        assert_eq!(
+            parse_subscribed_event("delivered-dr"),
+            Ok(Open::Known(Event::DeliveredDr))
+        );
+        assert_eq!(
+            parse_subscribed_event("RECEIVED_RCS"),
+            Ok(Open::Unknown("RECEIVED_RCS".to_owned()))
+        );
+        let err = parse_subscribed_event("received-rcs").unwrap_err();
+        assert!(err.contains("DELIVERED_DR"), "names the known ones: {err}");
+        assert!(parse_subscribed_event("").is_err());
+    }
+
+    #[test]
+    fn digests_are_read_in_any_case_with_or_without_a_hyphen() {
+        assert_eq!(parse_digest("sha-512"), Ok(Digest::Sha512));
+        assert_eq!(parse_digest("SHA224"), Ok(Digest::Sha224));
+        assert!(parse_digest("MD5").unwrap_err().contains("SHA256"));
+    }
+
+    #[test]
     fn name_value_pairs_split_at_the_first_equals_sign() {
         assert_eq!(
             parse_header("X-Key=a=b"),
@@ -515,7 +782,19 @@ mod tests {
 
     #[test]
     fn a_secret_never_shows_in_debug() {
-        let secret: Secret = "hunter2".parse().unwrap();
+        let cli = Cli::try_parse_from([
+            "mm-webhooks",
+            "--api-key",
+            "k1",
+            "--api-secret",
+            "hunter2",
+            "webhooks",
+            "list",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("hunter2"), "{cli:?}");
+        assert!(format!("{cli:?}").contains("k1"), "{cli:?}");
+        let secret = cli.global.api_secret().unwrap();
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert_eq!(secret.expose(), "hunter2");
     }

@@ -7,20 +7,27 @@ use std::process::ExitCode;
 /// nothing here formats the credentials.
 #[derive(Debug)]
 pub enum Failure {
-    /// The API or the library rejected the request (exit 1).
+    /// The API or the library rejected the request (exit 1), or the client cannot be
+    /// configured as the flags say (`Error::Configuration`, exit 2).
     Api(webhooks_ergonomic::Error),
     /// Something the user asked for failed or was not found (exit 1).
     Failed(String),
     /// The command cannot run as invoked (exit 2).
     Usage(String),
+    /// A command that has already said why it failed, with its own exit code.
+    Exit(ExitCode),
 }
 
 impl Failure {
-    /// 1 for API, validation and lookup failures; 2 for usage.
+    /// 1 for API, validation and lookup failures; 2 for usage, which includes a configuration
+    /// the library refuses (a base URL that does not parse): the flags are wrong, not the call.
     pub fn exit_code(&self) -> ExitCode {
         match self {
+            Failure::Api(webhooks_ergonomic::Error::Configuration { .. }) | Failure::Usage(_) => {
+                ExitCode::from(2)
+            }
             Failure::Api(_) | Failure::Failed(_) => ExitCode::from(1),
-            Failure::Usage(_) => ExitCode::from(2),
+            Failure::Exit(code) => *code,
         }
     }
 }
@@ -30,6 +37,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Api(err) => err.fmt(f),
             Failure::Failed(message) | Failure::Usage(message) => f.write_str(message),
+            Failure::Exit(_) => Ok(()),
         }
     }
 }
@@ -51,5 +59,18 @@ mod tests {
     fn usage_exits_2_and_everything_else_1() {
         assert_eq!(Failure::Usage("x".into()).exit_code(), ExitCode::from(2));
         assert_eq!(Failure::Failed("x".into()).exit_code(), ExitCode::from(1));
+        let configuration = webhooks_ergonomic::Client::builder()
+            .credentials("k", "s")
+            .base_url("not a url")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                configuration,
+                webhooks_ergonomic::Error::Configuration { .. }
+            ),
+            "{configuration:?}"
+        );
+        assert_eq!(Failure::Api(configuration).exit_code(), ExitCode::from(2));
     }
 }

@@ -8,8 +8,10 @@
 mod api;
 mod cli;
 mod commands;
+mod confirm;
 mod event_view;
 mod failure;
+mod fields;
 mod findings;
 mod input;
 mod output;
@@ -25,10 +27,13 @@ fn main() -> ExitCode {
     // Usage errors exit 2 here, inside clap; --help and --version exit 0.
     let cli = cli::Cli::parse();
     init_tracing(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The sandbox serves many connections and signs callbacks: every core, as its own binary
+    // has. A client command makes one call at a time: one thread is enough.
+    let mut builder = match cli.command {
+        cli::Command::Sandbox(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure @ failure::Failure::Exit(_)) => failure.exit_code(),
         Err(failure) => {
             eprintln!("{} {failure}", Style::stderr().red("error:"));
             failure.exit_code()

@@ -52,6 +52,12 @@ impl Style {
         Style::for_terminal(std::io::stderr().is_terminal())
     }
 
+    /// No colour, whatever the stream.
+    #[cfg(test)]
+    pub fn plain() -> Style {
+        Style { colour: false }
+    }
+
     fn for_terminal(is_terminal: bool) -> Style {
         let no_color = std::env::var("NO_COLOR").ok();
         Style {
@@ -186,29 +192,50 @@ pub fn webhook_table(webhooks: &[Webhook], style: Style) -> String {
             ]
         })
         .collect();
-    let mut widths = COLUMNS.map(str::len);
-    for row in &rows {
+    table(&COLUMNS, &rows, style)
+}
+
+/// An aligned table: the header in bold, columns two spaces apart, the last one unpadded; no
+/// trailing newline. Widths count characters without the escape codes of coloured cells.
+pub fn table<const N: usize>(columns: &[&str; N], rows: &[[String; N]], style: Style) -> String {
+    let mut widths = columns.map(|column| column.chars().count());
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(visible_width(cell));
         }
     }
-    let line = |cells: [&str; 6]| {
+    let line = |cells: [&str; N]| {
         let mut text = String::new();
         for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if index + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  "));
+            text.push_str(cell);
+            if index + 1 < N {
+                let padding = width - visible_width(cell) + 2;
+                text.extend(std::iter::repeat_n(' ', padding));
             }
         }
         text
     };
-    let mut table = style.bold(&line(COLUMNS));
-    for row in &rows {
-        table.push('\n');
-        table.push_str(&line(row.each_ref().map(String::as_str)));
+    let mut text = style.bold(&line(*columns));
+    for row in rows {
+        text.push('\n');
+        text.push_str(&line(row.each_ref().map(String::as_str)));
     }
-    table
+    text
+}
+
+/// The characters a cell shows: without the `ESC[..m` sequences [`Style`] writes.
+fn visible_width(cell: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in cell.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => width += 1,
+        }
+    }
+    width
 }
 
 #[cfg(test)]
@@ -228,6 +255,20 @@ mod tests {
         let plain = Style { colour: false };
         assert_eq!(plain.bold("ID"), "ID");
         assert_eq!(Style { colour: true }.red("x"), "\x1b[31mx\x1b[0m");
+    }
+
+    #[test]
+    fn coloured_cells_align_like_plain_ones() {
+        let colour = Style { colour: true };
+        let rows = [
+            ["a".to_owned(), colour.green("ok")],
+            ["bbb".to_owned(), "x".to_owned()],
+        ];
+        let text = table(&["K", "V"], &rows, Style::plain());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "K    V");
+        assert_eq!(lines[1], "a    \x1b[32mok\x1b[0m");
+        assert_eq!(lines[2], "bbb  x");
     }
 
     #[test]

@@ -13,6 +13,9 @@ async fn help_lists_every_command_with_examples_and_the_exit_codes() {
         "webhooks",
         "template",
         "listen",
+        "trigger",
+        "sandbox",
+        "keys",
         "completions",
         "Examples:",
         "Exit codes:",
@@ -36,10 +39,20 @@ async fn every_command_has_examples_in_its_help() {
         &["webhooks", "create"],
         &["webhooks", "update"],
         &["webhooks", "delete"],
+        &["keys"],
+        &["keys", "list"],
+        &["keys", "get"],
+        &["keys", "create"],
+        &["keys", "enable"],
+        &["keys", "enabled"],
+        &["keys", "disable"],
+        &["keys", "delete"],
         &["template"],
         &["template", "lint"],
         &["template", "render"],
         &["listen"],
+        &["trigger"],
+        &["sandbox"],
         &["completions"],
     ];
     for command in commands {
@@ -154,6 +167,39 @@ async fn the_secret_never_appears_even_at_the_highest_verbosity() {
 }
 
 #[tokio::test]
+async fn keys_and_trigger_never_show_the_secret_even_at_the_highest_verbosity() {
+    let sandbox = sandbox().await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    let keys = run(against(&sandbox), &["-vv", "keys", "create", "--json"]).await;
+    keys.assert_code(0);
+    let trigger = run(against(&sandbox), &["-vv", "trigger", "RECEIVED_SMS"]).await;
+    trigger.assert_code(0);
+    let refused = run(
+        against(&sandbox),
+        &[
+            "-vv",
+            "--account",
+            "Sub1",
+            "keys",
+            "get",
+            "76fa7010-8c1f-4a24-917a-4d62a54e744d",
+        ],
+    )
+    .await;
+    refused.assert_code(1);
+    for run in [&keys, &trigger, &refused] {
+        for output in [&run.stdout, &run.stderr] {
+            assert!(!output.contains(SECRET), "{output}");
+            assert!(
+                !output.contains(&basic),
+                "Basic credentials leaked: {output}"
+            );
+        }
+    }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn region_and_base_url_together_are_a_usage_error() {
     let run = run(
         bare(),
@@ -168,4 +214,16 @@ async fn region_and_base_url_together_are_a_usage_error() {
     )
     .await;
     run.assert_code(2);
+}
+
+#[tokio::test]
+async fn a_base_url_the_library_refuses_is_a_usage_error_exiting_2() {
+    let mut command = bare();
+    command
+        .env("MESSAGEMEDIA_API_KEY", KEY)
+        .env("MESSAGEMEDIA_API_SECRET", SECRET);
+    let run = run(command, &["--base-url", "not a url", "webhooks", "list"]).await;
+    run.assert_code(2);
+    assert!(run.stderr.contains("base_url"), "{run:?}");
+    assert!(!run.stderr.contains(SECRET), "{run:?}");
 }

@@ -352,3 +352,32 @@ async fn delete_refuses_without_yes_off_a_terminal_and_deletes_with_it() {
     assert!(again.stderr.contains("not found"), "{again:?}");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_unknown_event_name_is_sent_as_written_with_a_warning_and_the_apis_answer() {
+    let sandbox = sandbox().await;
+    let run = run(
+        against(&sandbox),
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "https://example.com/rcs",
+            "--event",
+            "RECEIVED_RCS",
+        ],
+    )
+    .await;
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("warning: RECEIVED_RCS is not one of the events this version knows"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("bad request"),
+        "the API decided: {run:?}"
+    );
+    assert!(stored(&sandbox).await.is_empty());
+    sandbox.shutdown().await;
+}

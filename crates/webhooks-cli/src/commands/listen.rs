@@ -13,10 +13,11 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use webhooks_ergonomic::callbacks::{Callback, ReceiveError, Verifier};
 
-use crate::cli::ListenArgs;
+use crate::cli::{GlobalArgs, ListenArgs};
 use crate::event_view;
 use crate::failure::{Failure, Outcome};
 use crate::output::{self, Style};
+use crate::target;
 
 /// The largest callback accepted (413 beyond): MMS media arrives base64 in the body, and 2 MiB
 /// is axum's default, which the library's docs tell receivers to start from.
@@ -51,11 +52,11 @@ struct Forward {
 }
 
 /// Runs the receiver until Ctrl-C.
-pub async fn run(args: ListenArgs) -> Outcome {
+pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
     let verifier = if args.skip_verify {
         None
     } else {
-        Some(verifier(&args)?)
+        Some(verifier(global, &args)?)
     };
     let forward = args.forward_to.as_deref().map(forward).transpose()?;
     let state = Arc::new(Listener {
@@ -85,13 +86,21 @@ pub async fn run(args: ListenArgs) -> Outcome {
     Ok(())
 }
 
-/// The library's verifier, holding the `--public-key`s.
-fn verifier(args: &ListenArgs) -> Result<Verifier, Failure> {
+/// The library's verifier: holding the `--public-key`s, and fetching any other key id through
+/// the Signature Key API when there are credentials to ask it with.
+fn verifier(global: &GlobalArgs, args: &ListenArgs) -> Result<Verifier, Failure> {
     let mut verifier = Verifier::new().max_age(Duration::from_secs(args.max_age));
     for (key_id, public_key) in &args.public_keys {
         verifier
             .add_key(key_id, public_key)
             .map_err(|err| Failure::Usage(format!("--public-key: {err}")))?;
+    }
+    if target::has_credentials(global) {
+        verifier = verifier.key_source(target::connect(global)?);
+    } else if args.public_keys.is_empty() {
+        return Err(Failure::Usage(
+            "no key to verify with: set MESSAGEMEDIA_API_KEY and MESSAGEMEDIA_API_SECRET to fetch keys through the API, give --public-key KEY_ID=KEY, or --skip-verify".to_owned(),
+        ));
     }
     Ok(verifier)
 }
@@ -129,10 +138,11 @@ async fn receive(
             return rejection.into_response();
         }
     };
-    let (callback, key_id) = match typed(&listener, &method, &uri, &headers, &body) {
+    let (callback, key_id) = match typed(&listener, &method, &uri, &headers, &body).await {
         Ok(typed) => typed,
         Err(err) => {
-            let status = match err {
+            let status = match &err {
+                ReceiveError::Verify(err) if err.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
                 ReceiveError::Verify(_) => StatusCode::UNAUTHORIZED,
                 _ => StatusCode::BAD_REQUEST,
             };
@@ -156,7 +166,7 @@ async fn receive(
 }
 
 /// Verifies (unless `--skip-verify`) and parses; returns the event and the signing key id.
-fn typed(
+async fn typed(
     listener: &Listener,
     method: &Method,
     uri: &Uri,
@@ -165,7 +175,9 @@ fn typed(
 ) -> Result<(Callback, Option<String>), ReceiveError> {
     match &listener.verifier {
         Some(verifier) => {
-            let verified = verifier.verify_and_parse(method, uri, headers, body)?;
+            let verified = verifier
+                .verify_and_parse_async(method, uri, headers, body)
+                .await?;
             Ok((
                 verified.callback,
                 Some(verified.signature.key_id.to_string()),

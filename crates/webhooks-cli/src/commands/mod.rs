@@ -1,7 +1,10 @@
 //! One module per command; [`run`] dispatches.
 
+mod keys;
 mod listen;
+mod sandbox;
 mod template;
+mod trigger;
 mod webhooks;
 
 use clap::CommandFactory;
@@ -21,8 +24,22 @@ pub async fn run(cli: Cli) -> Outcome {
             let client = target::connect(&global)?;
             webhooks::run(&client, command).await
         }
+        Command::Keys(command) => {
+            if global.verbose > 0 {
+                eprintln!("{}", target::describe(&global));
+            }
+            let client = target::connect(&global)?;
+            keys::run(&client, command).await
+        }
         Command::Template(command) => template::run(command, global.account.as_deref()),
-        Command::Listen(args) => listen::run(args).await,
+        Command::Listen(args) => listen::run(&global, args).await,
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Trigger(args) => {
+            if global.verbose > 0 {
+                eprintln!("{}", target::describe(&global));
+            }
+            trigger::run(&global, args).await
+        }
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "mm-webhooks", &mut std::io::stdout());

@@ -10,6 +10,7 @@ use webhooks_ergonomic::{Encoding, Event};
 
 use crate::cli::{LintArgs, RenderArgs, TemplateCommand};
 use crate::failure::{Failure, Outcome};
+use crate::fields;
 use crate::findings::{self, FindingJson};
 use crate::input::read_template;
 use crate::output::{self, Style};
@@ -48,7 +49,7 @@ fn lint_file(args: LintArgs) -> Outcome {
 }
 
 fn render_file(args: RenderArgs, account: Option<&str>) -> Outcome {
-    let fields = parse_fields(&args.fields)?;
+    let fields = fields::parse(&args.fields)?;
     let data = event_data(account.unwrap_or(SAMPLE_ACCOUNT), args.event, &fields)?;
     let body = match &args.file {
         Some(file) => {
@@ -88,71 +89,11 @@ fn lint_source(source: &str, events: &[Event], encoding: Encoding) -> Vec<Findin
 }
 
 /// Sample data for the event, with the fields given.
-fn event_data(
+pub fn event_data(
     account: &str,
     event: Event,
     fields: &Map<String, Value>,
 ) -> Result<EventData, Failure> {
     EventData::from_fields(account, event, fields)
         .map_err(|err| Failure::Failed(format!("invalid --field {err}")))
-}
-
-/// `NAME=VALUE` is text; `NAME:=JSON` is a JSON value. A later field replaces an earlier one.
-pub fn parse_fields(fields: &[String]) -> Result<Map<String, Value>, Failure> {
-    let mut map = Map::new();
-    for field in fields {
-        let (name, value) = match field.split_once('=') {
-            Some((name, json)) if name.ends_with(':') => {
-                let value = serde_json::from_str(json).map_err(|err| {
-                    Failure::Usage(format!(
-                        "--field {field}: the value after := is not JSON: {err}"
-                    ))
-                })?;
-                (&name[..name.len() - 1], value)
-            }
-            Some((name, text)) => (name, Value::String(text.to_owned())),
-            None => {
-                return Err(Failure::Usage(format!(
-                    "--field {field}: expected NAME=VALUE or NAME:=JSON"
-                )));
-            }
-        };
-        if name.is_empty() {
-            return Err(Failure::Usage(format!(
-                "--field {field}: the name is empty"
-            )));
-        }
-        map.insert(name.to_owned(), value);
-    }
-    Ok(map)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|item| (*item).to_owned()).collect()
-    }
-
-    #[test]
-    fn fields_are_text_unless_given_with_colon_equals() {
-        let map = parse_fields(&strings(&[
-            "content=a=b",
-            "status_code:=330",
-            "metadata:={\"k\":\"v\"}",
-        ]))
-        .unwrap();
-        assert_eq!(map["content"], "a=b");
-        assert_eq!(map["status_code"], 330);
-        assert_eq!(map["metadata"]["k"], "v");
-    }
-
-    #[test]
-    fn malformed_fields_are_usage_errors() {
-        for bad in ["novalue", "=x", "n:={", ":=1"] {
-            let err = parse_fields(&strings(&[bad])).unwrap_err();
-            assert!(matches!(err, Failure::Usage(_)), "{bad}: {err}");
-        }
-    }
 }

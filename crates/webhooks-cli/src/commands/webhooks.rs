@@ -1,17 +1,18 @@
 //! `mm-webhooks webhooks list|get|create|update|delete`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, pin_mut};
-use webhooks_ergonomic::Client;
+use webhooks_ergonomic::{Client, Event, Open};
 
 use crate::api;
 use crate::cli::{CreateArgs, DeleteArgs, GetArgs, ListArgs, UpdateArgs, WebhooksCommand};
+use crate::confirm;
 use crate::failure::{Failure, Outcome};
 use crate::findings;
 use crate::input::read_template;
-use crate::output::{self, Format, WebhookJson};
+use crate::output::{self, Format, Style, WebhookJson};
 
 /// How often `list --all` may redraw its progress line.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -80,6 +81,7 @@ async fn create(client: &Client, args: CreateArgs) -> Outcome {
         .as_deref()
         .map(read_template)
         .transpose()?;
+    warn_unknown_events(&args.events);
     let request = api::create_request(client, &args, template);
     report_findings(&args.template.template, &api::create_findings(&request));
     let webhook = api::create(request).await?;
@@ -94,11 +96,27 @@ async fn update(client: &Client, args: UpdateArgs) -> Outcome {
         .as_deref()
         .map(read_template)
         .transpose()?;
+    warn_unknown_events(&args.events);
     let request = api::update_request(client, &args, template);
     report_findings(&args.template.template, &api::update_findings(&request));
     let webhook = api::update(request).await?;
     output::print_webhook(&webhook, Format::from(args.output));
     Ok(())
+}
+
+/// An event name this version does not know goes to the API as written; say so, since a typo
+/// has the same shape as a new event.
+fn warn_unknown_events(events: &[Open<Event>]) {
+    for event in events {
+        if let Open::Unknown(name) = event {
+            let known: Vec<&str> = Event::ALL.iter().map(|event| event.as_str()).collect();
+            eprintln!(
+                "{} {name} is not one of the events this version knows ({}); sending it as written",
+                Style::stderr().yellow("warning:"),
+                known.join(", ")
+            );
+        }
+    }
 }
 
 fn report_findings(
@@ -112,22 +130,7 @@ fn report_findings(
 
 async fn delete(client: &Client, args: DeleteArgs) -> Outcome {
     if !args.yes {
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
-            return Err(Failure::Usage(
-                "refusing to delete without --yes: stdin is not a terminal, so nobody can confirm"
-                    .to_owned(),
-            ));
-        }
-        eprint!("Delete webhook {}? [y/N] ", args.id);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::Read::take(stdin.lock(), ANSWER_LIMIT)
-            .read_line(&mut answer)
-            .map_err(|err| Failure::Failed(format!("cannot read the answer: {err}")))?;
-        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            return Err(Failure::Failed("not deleted".to_owned()));
-        }
+        confirm::ask(&format!("Delete webhook {}?", args.id))?;
     }
     api::delete(client, args.id).await?;
     match Format::from(args.output) {
@@ -138,9 +141,6 @@ async fn delete(client: &Client, args: DeleteArgs) -> Outcome {
     }
     Ok(())
 }
-
-/// Enough for `yes` and stray whitespace; a longer answer is not a yes.
-const ANSWER_LIMIT: u64 = 64;
 
 /// A count of webhooks fetched, redrawn on stderr when it is a terminal.
 struct Progress {
