@@ -719,10 +719,9 @@ async fn count(
     store_webhooks(&setup, stored.saturating_sub(present)).await?;
     let contender = match kind {
         Kind::ErgonomicBasic => Contender::Ergonomic(ergonomic_at(base_url, AuthMode::Basic)?),
-        Kind::ErgonomicHmac => Contender::Ergonomic(ergonomic_at(
-            base_url,
-            AuthMode::Hmac(HmacAlgorithm::Sha1),
-        )?),
+        Kind::ErgonomicHmac => {
+            Contender::Ergonomic(ergonomic_at(base_url, AuthMode::Hmac(HmacAlgorithm::Sha1))?)
+        }
         Kind::BareBasic => Contender::Bare(Bare::new(base_url, false)?),
         Kind::BareHmac => Contender::Bare(Bare::new(base_url, true)?),
     };
