@@ -29,8 +29,11 @@ pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// How many bytes of a non-`ErrorBody` error body are kept as the normalized `message`.
 pub const ERROR_EXCERPT_LIMIT: usize = 512;
 
-/// The header progenitor adds from `info.version`; removed before signing and sending.
-const GENERATOR_VERSION_HEADER: &str = "api-version";
+/// The header progenitor adds from `info.version`; removed before signing and sending. A
+/// `HeaderName` built at compile time: removing by `&str` parsed and validated the name anew on
+/// every request.
+static GENERATOR_VERSION_HEADER: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static("api-version");
 
 /// Signs a request in place, just before it is sent.
 ///
@@ -85,7 +88,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        request.headers_mut().remove(GENERATOR_VERSION_HEADER);
+        request.headers_mut().remove(&GENERATOR_VERSION_HEADER);
         match &self.inner().signer {
             Some(signer) => signer
                 .sign(request)

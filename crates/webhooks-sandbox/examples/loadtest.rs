@@ -7,6 +7,9 @@
 //! cargo run --release -p webhooks-sandbox --example loadtest -- --help
 //! ```
 //!
+//! The `count` mode runs one client kind alone, for instruction counts under callgrind
+//! (`overhead_instructions.py` beside this file drives it).
+//!
 //! Every phase starts its own sandbox, so one phase's state and connections never leak into
 //! another's figures. Client and server share this process's Tokio runtime and the machine's
 //! cores: the figures are what a user running both on one box would see.
@@ -93,6 +96,26 @@ enum Figure {
         #[arg(long, default_value_t = 10_000)]
         warmup: usize,
     },
+    /// One client kind making `calls` sequential calls of one operation, alone in its process
+    /// and on one thread: what `overhead_instructions.py` counts instructions of under callgrind.
+    Count {
+        /// The client making the calls.
+        #[arg(long, value_enum)]
+        client: Kind,
+        /// The operation it repeats.
+        #[arg(long, value_enum)]
+        operation: Operation,
+        /// Measured calls.
+        #[arg(long)]
+        calls: usize,
+        /// Calls made first, so connections and caches are warm before the measured ones.
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
+        /// A sandbox already listening there (`webhooks-sandbox --listen ADDR`), so this process
+        /// holds only the client; without it, one runs in this process.
+        #[arg(long)]
+        server: Option<SocketAddr>,
+    },
     /// Event -> receiver latency of simulated events fanned out to several webhooks.
     Callbacks {
         /// Events, triggered one after the other.
@@ -129,20 +152,25 @@ const CALLBACKS: Figure = Figure::Callbacks {
     warmup: 100,
 };
 
-#[tokio::main]
-async fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Failure> {
     let args = Args::parse();
+    // `count` runs on one thread, so its instruction count has no scheduler spinning or
+    // work stealing in it, whose amount would vary from run to run.
+    let mut runtime = match args.figure {
+        Some(Figure::Count { .. }) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    runtime.enable_all().build()?.block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
     let figures = match args.figure {
         None | Some(Figure::All) => vec![OVERHEAD, CONCURRENCY, THROUGHPUT, CALLBACKS],
         Some(figure) => vec![figure],
     };
-    println!(
-        "loadtest: {} cores ({}), {} tokio worker threads shared by client and server, {} stored webhooks per list",
-        std::thread::available_parallelism().map_or(0, usize::from),
-        cpu_model(),
-        tokio::runtime::Handle::current().metrics().num_workers(),
-        args.stored,
-    );
+    if !matches!(figures[..], [Figure::Count { .. }]) {
+        print_header(args.stored);
+    }
     for figure in figures {
         match figure {
             Figure::Overhead {
@@ -165,10 +193,26 @@ async fn main() -> Result<(), Failure> {
                 webhooks,
                 warmup,
             } => callbacks(events, webhooks, warmup).await?,
+            Figure::Count {
+                client,
+                operation,
+                calls,
+                warmup,
+                server,
+            } => count(args.stored, client, operation, calls, warmup, server).await?,
             Figure::All => {}
         }
     }
     Ok(())
+}
+
+fn print_header(stored: usize) {
+    println!(
+        "loadtest: {} cores ({}), {} tokio worker threads shared by client and server, {stored} stored webhooks per list",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        cpu_model(),
+        tokio::runtime::Handle::current().metrics().num_workers(),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,8 +320,12 @@ async fn start_sandbox() -> Result<SandboxHandle, Failure> {
 }
 
 fn ergonomic(sandbox: &SandboxHandle, auth: AuthMode) -> Result<Client, Failure> {
+    ergonomic_at(sandbox.base_url(), auth)
+}
+
+fn ergonomic_at(base_url: String, auth: AuthMode) -> Result<Client, Failure> {
     Ok(Client::builder()
-        .base_url(sandbox.base_url())
+        .base_url(base_url)
         .credentials(API_KEY, API_SECRET)
         .auth(auth)
         .build()?)
@@ -310,7 +358,7 @@ enum BareAuth {
 }
 
 impl Bare {
-    fn new(sandbox: &SandboxHandle, hmac: bool) -> Result<Bare, Failure> {
+    fn new(base_url: String, hmac: bool) -> Result<Bare, Failure> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(CONNECT_TIMEOUT)
@@ -327,7 +375,7 @@ impl Bare {
         };
         Ok(Bare {
             http,
-            base_url: sandbox.base_url(),
+            base_url,
             auth,
         })
     }
@@ -487,9 +535,11 @@ fn wire_create(index: usize) -> Result<wire::CreateWebhookRequest, Failure> {
     })
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
 enum Operation {
+    /// A list of the stored webhooks.
     List,
+    /// A create, then a delete of what it created.
     CreateDelete,
 }
 
@@ -510,7 +560,7 @@ async fn overhead(
         ),
         (
             "bare reqwest, Basic",
-            Contender::Bare(Bare::new(&sandbox, false)?),
+            Contender::Bare(Bare::new(sandbox.base_url(), false)?),
             None,
         ),
         (
@@ -520,14 +570,14 @@ async fn overhead(
         ),
         (
             "bare reqwest + HmacSigner",
-            Contender::Bare(Bare::new(&sandbox, true)?),
+            Contender::Bare(Bare::new(sandbox.base_url(), true)?),
             None,
         ),
     ];
     if diagnose {
         contenders.push((
             "bare reqwest, Basic, in 2 timeouts",
-            Contender::BareTimed(Bare::new(&sandbox, false)?),
+            Contender::BareTimed(Bare::new(sandbox.base_url(), false)?),
             Some(1),
         ));
     }
@@ -631,6 +681,73 @@ async fn run_once(
 }
 
 // ---------------------------------------------------------------------------------------------
+// One client kind alone, for instruction counts.
+
+/// The four clients of the overhead figure.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    /// The ergonomic `Client`, Basic auth.
+    ErgonomicBasic,
+    /// The ergonomic `Client`, HMAC-SHA1.
+    ErgonomicHmac,
+    /// A bare `reqwest::Client`, Basic auth.
+    BareBasic,
+    /// A bare `reqwest::Client` signing with `HmacSigner::sign_request`.
+    BareHmac,
+}
+
+async fn count(
+    stored: usize,
+    kind: Kind,
+    operation: Operation,
+    calls: usize,
+    warmup: usize,
+    server: Option<SocketAddr>,
+) -> Result<(), Failure> {
+    let sandbox = match server {
+        Some(_) => None,
+        None => Some(start_sandbox().await?),
+    };
+    let base_url = match (&sandbox, server) {
+        (Some(sandbox), _) => sandbox.base_url(),
+        (None, Some(addr)) => format!("http://{addr}"),
+        (None, None) => unreachable!("a sandbox was started above"),
+    };
+    let setup = ergonomic_at(base_url.clone(), AuthMode::Basic)?;
+    // An outside sandbox may already hold the webhooks from an earlier run.
+    let present = setup.webhooks().list().send().await?.items.len();
+    store_webhooks(&setup, stored.saturating_sub(present)).await?;
+    let contender = match kind {
+        Kind::ErgonomicBasic => Contender::Ergonomic(ergonomic_at(base_url, AuthMode::Basic)?),
+        Kind::ErgonomicHmac => {
+            Contender::Ergonomic(ergonomic_at(base_url, AuthMode::Hmac(HmacAlgorithm::Sha1))?)
+        }
+        Kind::BareBasic => Contender::Bare(Bare::new(base_url, false)?),
+        Kind::BareHmac => Contender::Bare(Bare::new(base_url, true)?),
+    };
+    // Index 0: one URL, free again once its delete is done.
+    let unused = wire_create(0)?;
+    for _ in 0..warmup + calls {
+        // The bare client builds its create body per call, as the ergonomic one builds its own
+        // from the builder per call: a user's creates differ.
+        let fresh;
+        let body = match (&contender, operation) {
+            (Contender::Bare(_), Operation::CreateDelete) => {
+                fresh = wire_create(0)?;
+                &fresh
+            }
+            _ => &unused,
+        };
+        run_once(&contender, operation, 0, body, stored).await?;
+    }
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    println!("{kind:?} {operation:?}: {warmup} warm-up and {calls} measured calls done");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Concurrency through one client.
 
 async fn concurrency(stored: usize, calls: usize, in_flight: usize) -> Result<(), Failure> {
@@ -649,7 +766,7 @@ async fn concurrency(stored: usize, calls: usize, in_flight: usize) -> Result<()
         let before = connections_to(sandbox.addr())?;
         let contender = Arc::new(match auth {
             Some(auth) => Contender::Ergonomic(ergonomic(&sandbox, auth)?),
-            None => Contender::Bare(Bare::new(&sandbox, false)?),
+            None => Contender::Bare(Bare::new(sandbox.base_url(), false)?),
         });
         let next = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
