@@ -123,6 +123,47 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
+/// Every item of a listing, page after page from `first`, as one stream: the one place that
+/// knows the API's paging rules (no total and no next link, so a short or empty page is the
+/// last) and refuses a server that answers the same items twice, which would loop forever.
+/// `fetch` asks for one page; `key` names an item for that comparison.
+pub(crate) fn all_items<T, K, F, Fut>(
+    first: u32,
+    fetch: F,
+    key: fn(&T) -> K,
+) -> futures::stream::BoxStream<'static, crate::Result<T>>
+where
+    T: Send + 'static,
+    K: PartialEq + Send + 'static,
+    F: Fn(u32) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = crate::Result<Page<T>>> + Send + 'static,
+{
+    use futures::{StreamExt, TryStreamExt, stream};
+
+    stream::try_unfold((Some(first), Vec::<K>::new()), move |(next, previous)| {
+        let request = next.map(|page| (page, fetch(page)));
+        async move {
+            let Some((page, request)) = request else {
+                return Ok(None);
+            };
+            let result = request.await?;
+            let keys: Vec<K> = result.items.iter().map(key).collect();
+            if !keys.is_empty() && keys == previous {
+                return Err(crate::Error::RepeatedPage { page });
+            }
+            let next = if result.is_last() {
+                None
+            } else {
+                page.checked_add(1)
+            };
+            let items = stream::iter(result.items.into_iter().map(Ok));
+            Ok(Some((items, (next, keys))))
+        }
+    })
+    .try_flatten()
+    .boxed()
+}
+
 impl<T> Page<T> {
     /// A page built by hand, for tests of code that fakes the client behind its own trait (the
     /// type is `#[non_exhaustive]`, so it cannot be written as a literal outside this crate).

@@ -4,13 +4,13 @@
 use std::num::NonZeroU32;
 
 use futures::stream::BoxStream;
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+use futures::{Stream, StreamExt};
 
 use super::account_setter;
-use super::key::{SignatureKey, SignatureKeyId};
+use super::key::SignatureKey;
 use crate::client::{Client, Operation, send};
 use crate::error::{Error, Result};
-use crate::model::Page;
+use crate::model::{Page, all_items};
 
 const LIST: Operation = Operation {
     name: "GetSignatureKeyList",
@@ -134,12 +134,9 @@ impl ListAllSignatureKeys {
     fn pages(&self) -> BoxStream<'static, Result<SignatureKey>> {
         let (client, page_size, account) =
             (self.client.clone(), self.page_size, self.account.clone());
-        let start = (Some(1u32), Vec::<SignatureKeyId>::new());
-        stream::try_unfold(start, move |(next, previous)| {
-            let client = client.clone();
-            let account = account.clone();
+        let fetch = move |page| {
+            let (client, account) = (client.clone(), account.clone());
             async move {
-                let Some(page) = next else { return Ok(None) };
                 let mut request = client
                     .signature_keys()
                     .list()
@@ -148,22 +145,10 @@ impl ListAllSignatureKeys {
                 if let Some(account) = account {
                     request = request.account(account);
                 }
-                let result = request.send().await?;
-                let ids: Vec<SignatureKeyId> = result.items.iter().map(|k| k.id).collect();
-                if !ids.is_empty() && ids == previous {
-                    return Err(Error::RepeatedPage { page });
-                }
-                let next = if result.is_last() {
-                    None
-                } else {
-                    page.checked_add(1)
-                };
-                let items = stream::iter(result.items.into_iter().map(Ok));
-                Ok::<_, Error>(Some((items, (next, ids))))
+                request.send().await
             }
-        })
-        .try_flatten()
-        .boxed()
+        };
+        all_items(1, fetch, |item: &SignatureKey| item.id)
     }
 }
 

@@ -1,12 +1,12 @@
 //! List webhooks: one page ([`ListWebhooks`]) or all of them as a stream ([`ListAllWebhooks`]).
 
 use futures::stream::BoxStream;
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+use futures::{Stream, StreamExt};
 
 use super::send;
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
-use crate::model::{Page, Webhook, WebhookId};
+use crate::model::{Page, Webhook, all_items};
 use crate::rules;
 
 const RETRIEVE: Operation = Operation {
@@ -128,32 +128,17 @@ impl ListAllWebhooks {
     fn pages(&self) -> BoxStream<'static, Result<Webhook>> {
         let (client, page_size, account) =
             (self.client.clone(), self.page_size, self.account.clone());
-        let start = (Some(0u32), Vec::<WebhookId>::new());
-        stream::try_unfold(start, move |(next, previous)| {
-            let client = client.clone();
-            let account = account.clone();
+        let fetch = move |page| {
+            let (client, account) = (client.clone(), account.clone());
             async move {
-                let Some(page) = next else { return Ok(None) };
                 let mut request = client.webhooks().list().page(page).page_size(page_size);
                 if let Some(account) = account {
                     request = request.account(account);
                 }
-                let result = request.send().await?;
-                let ids: Vec<WebhookId> = result.items.iter().map(|w| w.id).collect();
-                if !ids.is_empty() && ids == previous {
-                    return Err(Error::RepeatedPage { page });
-                }
-                let next = if result.is_last() {
-                    None
-                } else {
-                    page.checked_add(1)
-                };
-                let items = stream::iter(result.items.into_iter().map(Ok));
-                Ok::<_, Error>(Some((items, (next, ids))))
+                request.send().await
             }
-        })
-        .try_flatten()
-        .boxed()
+        };
+        all_items(0, fetch, |item: &Webhook| item.id)
     }
 }
 
