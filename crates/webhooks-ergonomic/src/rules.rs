@@ -27,63 +27,131 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// An http or https URL of at most [`URL_MAX_CHARS`] characters, with a valid host name and no
 /// whitespace or control characters.
 pub fn check_url(url: &str) -> Result<(), String> {
-    if url.chars().count() > URL_MAX_CHARS {
+    // An ASCII URL (the common case) is measured and scanned byte by byte; ASCII whitespace
+    // and control characters are the bytes up to space, and DEL.
+    let (chars, forbidden) = if url.is_ascii() {
+        (url.len(), url.bytes().any(|b| b <= b' ' || b == 0x7f))
+    } else {
+        (
+            url.chars().count(),
+            url.chars().any(|c| c.is_whitespace() || c.is_control()),
+        )
+    };
+    if chars > URL_MAX_CHARS {
         return Err(format!("must be at most {URL_MAX_CHARS} characters"));
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if forbidden {
         return Err("must not contain whitespace or control characters".to_owned());
     }
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| "must be an http or https URL".to_owned())?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = if host_port.starts_with('[') {
+    // One pass over the authority: it ends at the first `/`, `?` or `#`, and the host (with
+    // its port) starts after its last `@`. All are ASCII bytes, so every cut is a char
+    // boundary. (The standard searchers cost more than the scan on strings this short.)
+    let (mut start, mut end) = (0, rest.len());
+    for (i, b) in rest.bytes().enumerate() {
+        match b {
+            b'/' | b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            b'@' => start = i + 1,
+            _ => {}
+        }
+    }
+    let host_port = &rest[start..end];
+    if host_port.starts_with('[') {
         return reqwest::Url::parse(url)
             .map(|_| ())
             .map_err(|_| "must be a valid URL".to_owned());
-    } else {
-        match host_port.rsplit_once(':') {
-            Some((host, port)) => {
-                if port.parse::<u16>().is_err() {
-                    return Err("must have a numeric port".to_owned());
-                }
-                host
+    }
+    let host = match host_port.bytes().rposition(|b| b == b':') {
+        Some(colon) => {
+            if host_port[colon + 1..].parse::<u16>().is_err() {
+                return Err("must have a numeric port".to_owned());
             }
-            None => host_port,
+            &host_port[..colon]
         }
+        None => host_port,
     };
-    check_host(host)?;
+    if check_host(host)? == Host::Plain {
+        // Nothing else in an http(s) URL makes the URL parser fail: it percent-encodes the
+        // rest. A test holds this shortcut to the full parse on URLs built to differ.
+        return Ok(());
+    }
     reqwest::Url::parse(url)
         .map(|_| ())
         .map_err(|_| "must be a valid URL".to_owned())
 }
 
-fn check_host(host: &str) -> Result<(), String> {
+/// What [`check_host`] found of a host name it accepts.
+#[derive(Debug, PartialEq, Eq)]
+enum Host {
+    /// One the URL parser takes as it is: ASCII, with no IDNA (`xn--`) label it would decode,
+    /// and a last label starting with a letter, so it cannot be read as an IPv4 address.
+    Plain,
+    /// Any other: the full URL parse decides.
+    ToParse,
+}
+
+/// A host name: labels of letters, digits, `-` and `_`, neither starting nor ending with `-`
+/// or `_`, with at most one trailing dot.
+fn check_host(host: &str) -> Result<Host, String> {
     if host.is_empty() {
         return Err("must have a host name".to_owned());
     }
     let host = host.strip_suffix('.').unwrap_or(host);
+    let mut plain = host.is_ascii();
+    let mut last_starts_with_letter = false;
     for label in host.split('.') {
-        if label.is_empty() {
+        // First and last bytes: a non-ASCII character never begins or ends with `-` or `_`.
+        let bytes = label.as_bytes();
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
             return Err("must not have an empty host name label".to_owned());
-        }
-        if label.starts_with(['-', '_']) || label.ends_with(['-', '_']) {
+        };
+        if matches!(first, b'-' | b'_') || matches!(last, b'-' | b'_') {
             return Err(format!(
                 "host name label `{label}` must not start or end with `-` or `_`"
             ));
         }
-        if !label
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        {
+        let allowed = if label.is_ascii() {
+            bytes
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        } else {
+            label
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        };
+        if !allowed {
             return Err(format!(
                 "host name label `{label}` has characters not allowed in a host name"
             ));
         }
+        if bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"xn--") {
+            plain = false;
+        }
+        last_starts_with_letter = first.is_ascii_alphabetic();
     }
-    Ok(())
+    Ok(if plain && last_starts_with_letter {
+        Host::Plain
+    } else {
+        Host::ToParse
+    })
+}
+
+/// A byte of an HTTP header name (RFC 9110 `tchar`): what `http::HeaderName::from_bytes`
+/// accepts, checked without building one (a test holds the two equal on every byte).
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A byte of an HTTP header value: what `http::HeaderValue::from_str` accepts (visible
+/// characters, space, tab and any byte of a non-ASCII character), checked without building one.
+fn is_value_byte(b: u8) -> bool {
+    (b >= b' ' && b != 0x7f) || b == b'\t'
 }
 
 /// Custom callback headers: no `Content-Type` (any case; the encoding sets it), names and
@@ -97,22 +165,24 @@ pub fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), (String, 
                 "must not be set: the encoding sets Content-Type".to_owned(),
             ));
         }
-        if name.is_empty() || name.chars().count() > HEADER_NAME_MAX_CHARS {
+        // A valid name is ASCII, so its length in bytes is its length in characters.
+        if !name.bytes().all(is_token_byte) {
+            return Err((name.clone(), "is not a valid HTTP header name".to_owned()));
+        }
+        if name.is_empty() || name.len() > HEADER_NAME_MAX_CHARS {
             return Err((
                 name.clone(),
                 format!("name must be 1 to {HEADER_NAME_MAX_CHARS} characters"),
             ));
         }
-        if value.chars().count() > HEADER_VALUE_MAX_CHARS {
+        // No more bytes than the limit means no more characters: counted only past it.
+        if value.len() > HEADER_VALUE_MAX_CHARS && value.chars().count() > HEADER_VALUE_MAX_CHARS {
             return Err((
                 name.clone(),
                 format!("value must be at most {HEADER_VALUE_MAX_CHARS} characters"),
             ));
         }
-        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err((name.clone(), "is not a valid HTTP header name".to_owned()));
-        }
-        if http::HeaderValue::from_str(value).is_err() {
+        if !value.bytes().all(is_value_byte) {
             return Err((
                 name.clone(),
                 "value is not a valid HTTP header value".to_owned(),
@@ -164,6 +234,89 @@ mod tests {
         ] {
             let err = check_url(bad).unwrap_err();
             assert!(err.contains(reason), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_plain_host_shortcut_accepts_only_what_the_url_parser_accepts() {
+        let hosts = [
+            "example.com",
+            "EXAMPLE.Com.",
+            "x",
+            "localhost",
+            "a_b.example",
+            "a.b1",
+            "a.1b",
+            "1.2.3.4",
+            "1.2.3.999",
+            "0x7f.1",
+            "a.0x7f",
+            "a.123",
+            "xn--a.com",
+            "XN--nxasmq6b.com",
+            "a.xn--zz",
+            "ünïcode.com",
+            "ｅｘａｍｐｌｅ.com",
+            "a-.b",
+            "a.b-c.d",
+        ];
+        let users = ["", "user@", "user:pa%ss@", "@", ":@", "a@b@"];
+        let ports = ["", ":80", ":0", ":65535", ":65536", ":"];
+        let rests = [
+            "",
+            "/",
+            "/%zz",
+            "/a\\b",
+            "/?q=<>",
+            "#frag",
+            "/[]{}|^`",
+            "?a=%",
+            "/é?ü#ö",
+        ];
+        let mut accepted = 0;
+        for scheme in ["http://", "HTTPS://", "https://"] {
+            for host in hosts {
+                for user in users {
+                    for port in ports {
+                        for rest in rests {
+                            let url = format!("{scheme}{user}{host}{port}{rest}");
+                            if check_url(&url).is_ok() {
+                                accepted += 1;
+                                assert!(reqwest::Url::parse(&url).is_ok(), "{url}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            accepted > 1_000,
+            "the corpus exercises the shortcut ({accepted} accepted)"
+        );
+    }
+
+    #[test]
+    fn header_bytes_are_judged_as_the_http_crate_judges_them() {
+        for b in 0..=u8::MAX {
+            // Alone, and past the 64 bytes where `from_bytes` changes its path.
+            for name in [vec![b], [b"x".repeat(70), vec![b]].concat()] {
+                assert_eq!(
+                    name.iter().all(|&b| is_token_byte(b)),
+                    http::HeaderName::from_bytes(&name).is_ok(),
+                    "name byte {b:#04x}"
+                );
+            }
+        }
+        for c in (0..=0x7f_u8)
+            .map(char::from)
+            .chain(['é', '\u{85}', '\u{a0}', '😀'])
+        {
+            let value = format!("a{c}b");
+            assert_eq!(
+                value.bytes().all(is_value_byte),
+                http::HeaderValue::from_str(&value).is_ok(),
+                "value char {c:?}"
+            );
         }
     }
 
