@@ -2,7 +2,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use progenitor_client::Error as WireError;
 use webhooks_client::hooks::{ERROR_EXCERPT_LIMIT, excerpt};
 use webhooks_client::types::ErrorBody;
 
@@ -246,38 +245,25 @@ impl Error {
         }
     }
 
-    /// Maps what the generated client failed with; `success` is the operation's documented
-    /// status, named when a success body does not decode.
-    pub(crate) fn from_wire(err: WireError<ErrorBody>, success: u16) -> Error {
-        match err {
-            WireError::ErrorResponse(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(http::header::RETRY_AFTER)
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(|value| parse_retry_after(value, SystemTime::now()));
-                Error::from_response(status, retry_after, response.into_inner())
-            }
-            WireError::CommunicationError(err)
-            | WireError::ResponseBodyError(err)
-            | WireError::InvalidUpgrade(err) => Error::from_reqwest(err),
-            WireError::InvalidResponsePayload(bytes, err) => Error::Decode {
-                status: success,
-                excerpt: excerpt(&bytes, ERROR_EXCERPT_LIMIT),
-                source: Some(Box::new(err)),
-            },
-            WireError::UnexpectedResponse(response) => Error::UnexpectedStatus {
-                status: response.status().as_u16(),
-                message: String::new(),
-                details: Vec::new(),
-            },
-            WireError::InvalidRequest(reason) => Error::validation("request", reason),
-            WireError::Custom(message) => Error::Transport {
-                message,
-                source: None,
-            },
-        }
+    /// Maps a 4xx or 5xx answer: its status, its `Retry-After`, and its body, which the
+    /// generated client's exec hook has made an `ErrorBody` (should one still not decode, its
+    /// text is the message).
+    pub(crate) async fn from_error_answer(response: reqwest::Response) -> Error {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(err) => return Error::from_reqwest(err),
+        };
+        let body = serde_json::from_slice::<ErrorBody>(&body).unwrap_or_else(|_| ErrorBody {
+            message: excerpt(&body, ERROR_EXCERPT_LIMIT),
+            details: Vec::new(),
+        });
+        Error::from_response(status, retry_after, body)
     }
 
     /// Maps a transport failure.

@@ -302,6 +302,70 @@ impl From<wire::Webhook> for Webhook {
     }
 }
 
+/// A JSON array decoded item by item as the generated wire type `W` (the contract's rules,
+/// open enums and nulls included), each item converted into `T` as soon as it is read: no
+/// vector of wire values is built only to be converted and dropped.
+pub(crate) struct FromWireItems<W, T>(pub(crate) Vec<T>, std::marker::PhantomData<fn() -> W>);
+
+impl<'de, W, T> serde::Deserialize<'de> for FromWireItems<W, T>
+where
+    W: serde::Deserialize<'de>,
+    T: From<W>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Items<W, T>(std::marker::PhantomData<fn() -> (W, T)>);
+
+        impl<'de, W, T> serde::de::Visitor<'de> for Items<W, T>
+        where
+            W: serde::Deserialize<'de>,
+            T: From<W>,
+        {
+            type Value = Vec<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Vec<T>, A::Error> {
+                // The hint comes from the input: trusted only up to a small bound.
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+                while let Some(item) = seq.next_element::<W>()? {
+                    items.push(T::from(item));
+                }
+                Ok(items)
+            }
+        }
+
+        deserializer
+            .deserialize_seq(Items(std::marker::PhantomData))
+            .map(|items| FromWireItems(items, std::marker::PhantomData))
+    }
+}
+
+/// The answer of a webhook list, decoded with [`FromWireItems`]: what `wire::WebhookPage`
+/// decodes, then `Page::from`, without the intermediate page (a test holds the two equal).
+#[derive(serde::Deserialize)]
+pub(crate) struct WebhookPageAnswer {
+    page: i32,
+    #[serde(rename = "pageSize")]
+    page_size: i32,
+    #[serde(rename = "pageData")]
+    page_data: FromWireItems<wire::Webhook, Webhook>,
+}
+
+impl From<WebhookPageAnswer> for Page<Webhook> {
+    fn from(answer: WebhookPageAnswer) -> Self {
+        Page {
+            page: u32::try_from(answer.page).unwrap_or(0),
+            page_size: u32::try_from(answer.page_size).unwrap_or(0),
+            items: answer.page_data.0,
+        }
+    }
+}
+
 impl From<wire::WebhookPage> for Page<Webhook> {
     fn from(page: wire::WebhookPage) -> Self {
         let wire::WebhookPage {
@@ -371,6 +435,34 @@ mod tests {
         .unwrap();
         let bare = Webhook::from(bare);
         assert_eq!((bare.encoding, bare.events), (None, vec![]));
+    }
+
+    #[test]
+    fn the_list_answer_decodes_as_the_generated_page_converted() {
+        let long = "v".repeat(5_000);
+        let items = [
+            r#"{"id":"76fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com/a","method":"POST","encoding":"JSON","events":["RECEIVED_SMS","DELIVERED_DR"],"headers":{"X-Key":"abc"},"template":"$moContent","read_timeout":2000,"retries":3,"retry_delay":30,"extra":{"nested":[1]}}"#.to_owned(),
+            r#"{"id":"86fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com/b","method":"HEAD","encoding":null,"events":["RECEIVED_RCS"],"headers":null,"template":null,"retries":-1}"#.to_owned(),
+            r#"{"id":"96fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com/c","method":"GET"}"#.to_owned(),
+            format!(r#"{{"id":"a6fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://e.com/d","method":"PUT","encoding":"PROTOBUF","headers":{{"X-Long":"{long}"}}}}"#),
+        ];
+        for page_data in [String::new(), items.join(",")] {
+            let json = format!(r#"{{"page":2,"pageSize":4,"pageData":[{page_data}],"total":9}}"#);
+            let generated: wire::WebhookPage = serde_json::from_str(&json).unwrap();
+            let direct: WebhookPageAnswer = serde_json::from_str(&json).unwrap();
+            assert_eq!(Page::from(direct), Page::from(generated), "{json}");
+        }
+        for broken in [
+            r#"{"page":0,"pageSize":1,"pageData":{}}"#,
+            r#"{"page":0,"pageSize":1,"pageData":[{"url":"https://e.com","method":"GET"}]}"#,
+            r#"{"page":0,"pageData":[]}"#,
+        ] {
+            assert!(serde_json::from_str::<wire::WebhookPage>(broken).is_err());
+            assert!(
+                serde_json::from_str::<WebhookPageAnswer>(broken).is_err(),
+                "{broken}"
+            );
+        }
     }
 
     #[test]

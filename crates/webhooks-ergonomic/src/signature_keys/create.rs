@@ -2,11 +2,11 @@
 
 use super::account_setter;
 use super::key::{Cipher, Digest, SignatureKey, cipher_to_wire, digest_to_wire};
-use crate::client::{Client, Operation, send};
+use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
 use webhooks_client::types as wire;
 
-const CREATE: Operation = Operation {
+static CREATE: Operation = Operation {
     name: "CreateSignatureKey",
     method: http::Method::POST,
     path: "/v1/iam/signature_keys",
@@ -56,15 +56,11 @@ impl<'a> CreateSignatureKey<'a> {
             digest: digest_to_wire(digest),
             cipher: cipher_to_wire(self.cipher),
         };
-        let key = send(self.client, self.account.as_deref(), CREATE, |account| {
-            let request = self.client.raw().create_signature_key().body(body.clone());
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
+        let key: wire::SignatureKey = CREATE
+            .call()
+            .json(&body)?
+            .fetch(self.client, self.account.as_deref())
+            .await?;
         Ok(SignatureKey::from(key))
     }
 }

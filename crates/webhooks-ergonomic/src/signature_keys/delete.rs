@@ -2,10 +2,10 @@
 
 use super::account_setter;
 use super::key::parse_id;
-use crate::client::{Client, Operation, send};
+use crate::client::{Client, Operation};
 use crate::error::Result;
 
-const DELETE: Operation = Operation {
+static DELETE: Operation = Operation {
     name: "DeleteSignatureKey",
     method: http::Method::DELETE,
     path: "/v1/iam/signature_keys/{key_id}",
@@ -34,15 +34,12 @@ impl<'a> DeleteSignatureKey<'a> {
 
     /// Validate the id, then delete the key.
     pub async fn send(self) -> Result<()> {
-        let id: uuid::Uuid = parse_id(&self.id)?.into();
-        send(self.client, self.account.as_deref(), DELETE, |account| {
-            let request = self.client.raw().delete_signature_key().key_id(id);
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await
+        let id = parse_id(&self.id)?;
+        DELETE
+            .call()
+            .path(format!("/v1/iam/signature_keys/{id}"))
+            .send(self.client, self.account.as_deref())
+            .await
+            .map(drop)
     }
 }

@@ -1,10 +1,10 @@
 //! Disable the enabled signature key: [`DisableSignatureKey`].
 
 use super::account_setter;
-use crate::client::{Client, Operation, send};
+use crate::client::{Client, Operation};
 use crate::error::Result;
 
-const DISABLE: Operation = Operation {
+static DISABLE: Operation = Operation {
     name: "DisableTheCurrentEnabledSignatureKey",
     method: http::Method::DELETE,
     path: "/v1/iam/signature_keys/enabled",
@@ -31,17 +31,10 @@ impl<'a> DisableSignatureKey<'a> {
 
     /// Disable the enabled key; succeeds also when none was enabled.
     pub async fn send(self) -> Result<()> {
-        send(self.client, self.account.as_deref(), DISABLE, |account| {
-            let request = self
-                .client
-                .raw()
-                .disable_the_current_enabled_signature_key();
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await
+        DISABLE
+            .call()
+            .send(self.client, self.account.as_deref())
+            .await
+            .map(drop)
     }
 }

@@ -2,11 +2,11 @@
 
 use super::account_setter;
 use super::key::{SignatureKey, parse_id};
-use crate::client::{Client, Operation, send};
+use crate::client::{Client, Operation};
 use crate::error::Result;
 use webhooks_client::types as wire;
 
-const ENABLE: Operation = Operation {
+static ENABLE: Operation = Operation {
     name: "EnableSignatureKey",
     method: http::Method::PATCH,
     path: "/v1/iam/signature_keys/enabled",
@@ -38,15 +38,11 @@ impl<'a> EnableSignatureKey<'a> {
         let body = wire::EnableSignatureKeyRequest {
             key_id: parse_id(&self.id)?.into(),
         };
-        let key = send(self.client, self.account.as_deref(), ENABLE, |account| {
-            let request = self.client.raw().enable_signature_key().body(body.clone());
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
+        let key: wire::SignatureKey = ENABLE
+            .call()
+            .json(&body)?
+            .fetch(self.client, self.account.as_deref())
+            .await?;
         Ok(SignatureKey::from(key))
     }
 }

@@ -2,10 +2,12 @@
 
 use super::account_setter;
 use super::key::SignatureKey;
-use crate::client::{Client, Operation, send};
+use webhooks_client::types as wire;
+
+use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
 
-const ENABLED: Operation = Operation {
+static ENABLED: Operation = Operation {
     name: "GetEnabledSignatureKey",
     method: http::Method::GET,
     path: "/v1/iam/signature_keys/enabled",
@@ -33,15 +35,10 @@ impl<'a> GetEnabledSignatureKey<'a> {
 
     /// The enabled key, or `None` when the API answers 404 (no key is enabled).
     pub async fn send(self) -> Result<Option<SignatureKey>> {
-        let result = send(self.client, self.account.as_deref(), ENABLED, |account| {
-            let request = self.client.raw().get_enabled_signature_key();
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await;
+        let result = ENABLED
+            .call()
+            .fetch::<wire::SignatureKey>(self.client, self.account.as_deref())
+            .await;
         match result {
             Ok(key) => Ok(Some(SignatureKey::from(key))),
             Err(Error::NotFound { .. }) => Ok(None),

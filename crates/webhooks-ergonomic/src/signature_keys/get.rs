@@ -2,10 +2,12 @@
 
 use super::account_setter;
 use super::key::{SignatureKey, parse_id};
-use crate::client::{Client, Operation, send};
+use webhooks_client::types as wire;
+
+use crate::client::{Client, Operation};
 use crate::error::Result;
 
-const GET: Operation = Operation {
+static GET: Operation = Operation {
     name: "GetSignatureKeyDetail",
     method: http::Method::GET,
     path: "/v1/iam/signature_keys/{key_id}",
@@ -35,16 +37,12 @@ impl<'a> GetSignatureKey<'a> {
     /// Validate the id, then fetch the key ([`Error::NotFound`](crate::Error::NotFound) when
     /// the API has none with this id).
     pub async fn send(self) -> Result<SignatureKey> {
-        let id: uuid::Uuid = parse_id(&self.id)?.into();
-        let key = send(self.client, self.account.as_deref(), GET, |account| {
-            let request = self.client.raw().get_signature_key_detail().key_id(id);
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
+        let id = parse_id(&self.id)?;
+        let key: wire::SignatureKey = GET
+            .call()
+            .path(format!("/v1/iam/signature_keys/{id}"))
+            .fetch(self.client, self.account.as_deref())
+            .await?;
         Ok(SignatureKey::from(key))
     }
 }

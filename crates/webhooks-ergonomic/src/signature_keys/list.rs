@@ -8,11 +8,13 @@ use futures::{Stream, StreamExt};
 
 use super::account_setter;
 use super::key::SignatureKey;
-use crate::client::{Client, Operation, send};
-use crate::error::{Error, Result};
-use crate::model::{Page, all_items};
+use webhooks_client::types as wire;
 
-const LIST: Operation = Operation {
+use crate::client::{Client, Operation};
+use crate::error::{Error, Result};
+use crate::model::{FromWireItems, Page, all_items};
+
+static LIST: Operation = Operation {
     name: "GetSignatureKeyList",
     method: http::Method::GET,
     path: "/v1/iam/signature_keys",
@@ -62,21 +64,12 @@ impl<'a> ListSignatureKeys<'a> {
     pub async fn send(self) -> Result<Page<SignatureKey>> {
         let page = positive(self.page, "page", "pages are numbered from 1")?;
         let page_size = positive(self.page_size, "page_size", "must be at least 1")?;
-        let keys = send(self.client, self.account.as_deref(), LIST, |account| {
-            let request = self
-                .client
-                .raw()
-                .get_signature_key_list()
-                .page(page)
-                .page_size(page_size);
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
-        let items = keys.into_iter().map(SignatureKey::from).collect();
+        let keys: FromWireItems<wire::SignatureKey, SignatureKey> = LIST
+            .call()
+            .query(format!("page={page}&page_size={page_size}"))
+            .fetch(self.client, self.account.as_deref())
+            .await?;
+        let items = keys.0;
         Ok(Page::new(self.page, self.page_size, items))
     }
 }

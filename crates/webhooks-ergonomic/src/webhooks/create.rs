@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use webhooks_client::types as wire;
 
-use super::{judge, known, send, to_i32, wire_events, wire_headers};
+use super::{judge, known, to_i32, wire_events, wire_headers};
 use crate::callbacks::template::{Finding, lint_partially};
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
@@ -12,7 +12,7 @@ use crate::event::{CallbackMethod, Encoding, Event, Open};
 use crate::model::{self, Webhook};
 use crate::rules;
 
-const CREATE: Operation = Operation {
+static CREATE: Operation = Operation {
     name: "CreateWebhook",
     method: http::Method::POST,
     path: "/v1/webhooks/messages",
@@ -76,16 +76,24 @@ impl<'a> CreateWebhook<'a> {
     /// Subscribe to one more event: an [`Event`], or a name this crate does not know yet from
     /// [`Event::other`].
     pub fn event(mut self, event: impl Into<Open<Event>>) -> Self {
-        let event = event.into();
-        if !self.events.contains(&event) {
-            self.events.push(event);
-        }
+        self.add_event(event.into());
         self
     }
 
     /// Subscribe to these events (added to any already set).
-    pub fn events<E: Into<Open<Event>>>(self, events: impl IntoIterator<Item = E>) -> Self {
-        events.into_iter().fold(self, Self::event)
+    pub fn events<E: Into<Open<Event>>>(mut self, events: impl IntoIterator<Item = E>) -> Self {
+        for event in events {
+            self.add_event(event.into());
+        }
+        self
+    }
+
+    /// Adds an event once (in place: folding the builder through [`event`](Self::event)
+    /// moved all of it per event).
+    fn add_event(&mut self, event: Open<Event>) {
+        if !self.events.contains(&event) {
+            self.events.push(event);
+        }
     }
 
     /// Add a header to every callback (not `Content-Type`: the encoding sets it).
@@ -154,13 +162,12 @@ impl<'a> CreateWebhook<'a> {
         self
     }
 
-    /// The request body, after checking every rule.
-    fn body(&self) -> Result<wire::CreateWebhookRequest> {
+    /// The request body, after checking every rule; the builder's values move into it.
+    fn into_body(self) -> Result<wire::CreateWebhookRequest> {
         let url = self
             .url
-            .as_deref()
             .ok_or_else(|| Error::validation("url", "is required"))?;
-        rules::check_url(url).map_err(|reason| Error::validation("url", reason))?;
+        rules::check_url(&url).map_err(|reason| Error::validation("url", reason))?;
         if self.events.is_empty() {
             return Err(Error::validation(
                 "events",
@@ -168,7 +175,7 @@ impl<'a> CreateWebhook<'a> {
             ));
         }
         let events = wire_events(&self.events)?;
-        let headers = wire_headers(&self.headers)?;
+        let headers = wire_headers(self.headers)?;
         let range = |field: &str, value: Option<u32>, range| match value {
             Some(value) => rules::check_range(value, &range)
                 .map(|()| Some(value))
@@ -179,14 +186,16 @@ impl<'a> CreateWebhook<'a> {
         let retries = range("retries", self.retries, rules::RETRIES)?;
         let retry_delay = range("retry_delay", self.retry_delay, rules::RETRY_DELAY_SECS)?;
         Ok(wire::CreateWebhookRequest {
-            url: url.parse().map_err(|err: wire::error::ConversionError| {
-                Error::validation("url", err.to_string())
-            })?,
+            url: url
+                .try_into()
+                .map_err(|err: wire::error::ConversionError| {
+                    Error::validation("url", err.to_string())
+                })?,
             method: model::method_to_wire(self.method),
             encoding: model::encoding_to_wire(self.encoding),
             events,
             headers,
-            template: self.template.clone(),
+            template: self.template,
             read_timeout: read_timeout.and_then(std::num::NonZeroU32::new),
             retries: retries.map(to_i32),
             retry_delay: retry_delay.map(to_i32),
@@ -221,18 +230,16 @@ impl<'a> CreateWebhook<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
-        let body = self.body()?;
-        let findings = judge(self.template_findings(), self.strict_template)?;
-        let webhook = send(self.client, self.account.as_deref(), CREATE, |account| {
-            let request = self.client.raw().create_webhook().body(body.clone());
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
+    pub async fn send_with_findings(mut self) -> Result<(Webhook, Vec<Finding>)> {
+        let findings = self.template_findings();
+        let (client, account, strict) = (self.client, self.account.take(), self.strict_template);
+        let body = self.into_body()?;
+        let findings = judge(findings, strict)?;
+        let webhook: wire::Webhook = CREATE
+            .call()
+            .json(&body)?
+            .fetch(client, account.as_deref())
+            .await?;
         Ok((Webhook::from(webhook), findings))
     }
 }

@@ -1,11 +1,10 @@
 //! Delete a webhook: [`DeleteWebhook`].
 
-use super::send;
 use crate::client::{Client, Operation};
 use crate::error::Result;
 use crate::model::WebhookId;
 
-const DELETE: Operation = Operation {
+static DELETE: Operation = Operation {
     name: "DeleteWebhook",
     method: http::Method::DELETE,
     path: "/v1/webhooks/messages/{webhookId}",
@@ -38,15 +37,11 @@ impl<'a> DeleteWebhook<'a> {
 
     /// Delete the webhook.
     pub async fn send(self) -> Result<()> {
-        let id: uuid::Uuid = self.id.into();
-        send(self.client, self.account.as_deref(), DELETE, |account| {
-            let request = self.client.raw().delete_webhook().webhook_id(id);
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await
+        DELETE
+            .call()
+            .path(format!("/v1/webhooks/messages/{}", self.id))
+            .send(self.client, self.account.as_deref())
+            .await
+            .map(drop)
     }
 }

@@ -3,13 +3,12 @@
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
-use super::send;
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
-use crate::model::{Page, Webhook, all_items};
+use crate::model::{Page, Webhook, WebhookPageAnswer, all_items};
 use crate::rules;
 
-const RETRIEVE: Operation = Operation {
+static RETRIEVE: Operation = Operation {
     name: "RetrieveWebhooks",
     method: http::Method::GET,
     path: "/v1/webhooks/messages",
@@ -58,24 +57,14 @@ impl<'a> ListWebhooks<'a> {
     pub async fn send(self) -> Result<Page<Webhook>> {
         rules::check_range(self.page_size, &rules::PAGE_SIZE)
             .map_err(|reason| Error::validation("page_size", reason))?;
-        let page =
-            i32::try_from(self.page).map_err(|_| Error::validation("page", "is too large"))?;
-        let page_size = std::num::NonZeroU32::new(self.page_size)
-            .ok_or_else(|| Error::validation("page_size", "must be at least 1"))?;
-        let page = send(self.client, self.account.as_deref(), RETRIEVE, |account| {
-            let request = self
-                .client
-                .raw()
-                .retrieve_webhooks()
-                .page(page)
-                .page_size(page_size);
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
+        if i32::try_from(self.page).is_err() {
+            return Err(Error::validation("page", "is too large"));
+        }
+        let page: WebhookPageAnswer = RETRIEVE
+            .call()
+            .query(format!("page={}&page_size={}", self.page, self.page_size))
+            .fetch(self.client, self.account.as_deref())
+            .await?;
         Ok(Page::from(page))
     }
 }

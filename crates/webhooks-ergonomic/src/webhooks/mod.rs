@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use webhooks_client::types as wire;
 
 use crate::callbacks::template::Finding;
-use crate::client::{Client, send};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::event::{self as vocabulary, Event, Open};
 use crate::model::{self, WebhookId};
@@ -132,18 +132,25 @@ fn wire_events(events: &[Open<Event>]) -> Result<Vec<Open<wire::Event>>> {
         .collect()
 }
 
-fn wire_headers(headers: &BTreeMap<String, String>) -> Result<Option<wire::CallbackHeaders>> {
+fn wire_headers(headers: BTreeMap<String, String>) -> Result<Option<wire::CallbackHeaders>> {
     if headers.is_empty() {
         return Ok(None);
     }
-    rules::check_headers(headers)
+    rules::check_headers(&headers)
         .map_err(|(name, reason)| Error::validation(format!("headers.{name}"), reason))?;
     let mut map = BTreeMap::new();
     for (name, value) in headers {
-        let value = value
-            .parse::<wire::CallbackHeadersValue>()
-            .map_err(|err| Error::validation(format!("headers.{name}"), err.to_string()))?;
-        map.insert(name.clone(), value);
+        match wire::CallbackHeadersValue::try_from(value) {
+            Ok(value) => {
+                map.insert(name, value);
+            }
+            Err(err) => {
+                return Err(Error::validation(
+                    format!("headers.{name}"),
+                    err.to_string(),
+                ));
+            }
+        }
     }
     Ok(Some(wire::CallbackHeaders(map)))
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use webhooks_client::types as wire;
 
-use super::{judge, known, send, wire_events, wire_headers};
+use super::{judge, known, wire_events, wire_headers};
 use crate::callbacks::template::{Finding, lint_partially};
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
@@ -12,7 +12,7 @@ use crate::event::{CallbackMethod, Encoding, Event, Open};
 use crate::model::{self, Webhook, WebhookId};
 use crate::rules;
 
-const UPDATE: Operation = Operation {
+static UPDATE: Operation = Operation {
     name: "UpdateWebhook",
     method: http::Method::PATCH,
     path: "/v1/webhooks/messages/{webhookId}",
@@ -138,7 +138,8 @@ impl<'a> UpdateWebhook<'a> {
         self
     }
 
-    fn body(&self) -> Result<wire::UpdateWebhookRequest> {
+    /// The request body, after checking every rule; the builder's values move into it.
+    fn into_body(self) -> Result<wire::UpdateWebhookRequest> {
         let nothing = self.url.is_none()
             && self.method.is_none()
             && self.encoding.is_none()
@@ -151,12 +152,15 @@ impl<'a> UpdateWebhook<'a> {
                 "set at least one field to update",
             ));
         }
-        let url = match &self.url {
+        let url = match self.url {
             Some(url) => {
-                rules::check_url(url).map_err(|reason| Error::validation("url", reason))?;
-                Some(url.parse().map_err(|err: wire::error::ConversionError| {
-                    Error::validation("url", err.to_string())
-                })?)
+                rules::check_url(&url).map_err(|reason| Error::validation("url", reason))?;
+                Some(
+                    url.try_into()
+                        .map_err(|err: wire::error::ConversionError| {
+                            Error::validation("url", err.to_string())
+                        })?,
+                )
             }
             None => None,
         };
@@ -170,7 +174,7 @@ impl<'a> UpdateWebhook<'a> {
             Some(events) => Some(wire_events(events)?),
             None => None,
         };
-        let headers = match &self.headers {
+        let headers = match self.headers {
             Some(headers) => Some(
                 wire_headers(headers)?.unwrap_or_else(|| wire::CallbackHeaders(Default::default())),
             ),
@@ -182,7 +186,7 @@ impl<'a> UpdateWebhook<'a> {
             encoding: self.encoding.map(model::encoding_to_wire),
             events,
             headers,
-            template: self.template.clone(),
+            template: self.template,
         })
     }
 
@@ -194,24 +198,18 @@ impl<'a> UpdateWebhook<'a> {
 
     /// Like [`send`](Self::send), also returning what linting the template found (empty
     /// without a template). In strict mode a finding is an error instead.
-    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
-        let body = self.body()?;
-        let findings = judge(self.template_findings(), self.strict_template)?;
-        let id: uuid::Uuid = self.id.into();
-        let webhook = send(self.client, self.account.as_deref(), UPDATE, |account| {
-            let request = self
-                .client
-                .raw()
-                .update_webhook()
-                .webhook_id(id)
-                .body(body.clone());
-            match account {
-                Some(account) => request.account(account),
-                None => request,
-            }
-            .send()
-        })
-        .await?;
+    pub async fn send_with_findings(mut self) -> Result<(Webhook, Vec<Finding>)> {
+        let findings = self.template_findings();
+        let (client, account, strict) = (self.client, self.account.take(), self.strict_template);
+        let path = format!("/v1/webhooks/messages/{}", self.id);
+        let body = self.into_body()?;
+        let findings = judge(findings, strict)?;
+        let webhook: wire::Webhook = UPDATE
+            .call()
+            .path(path)
+            .json(&body)?
+            .fetch(client, account.as_deref())
+            .await?;
         Ok((Webhook::from(webhook), findings))
     }
 }
