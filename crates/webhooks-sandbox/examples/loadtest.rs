@@ -445,6 +445,9 @@ enum Contender {
     /// The bare client inside the two `tokio::time::timeout`s the ergonomic client wraps each
     /// operation in (per attempt and in total): a diagnostic of where the overhead goes.
     BareTimed(Bare),
+    /// The generated client of `webhooks-client` alone (`Client::raw`), with the ergonomic
+    /// client's signer and hooks: a diagnostic of what the generated layer costs by itself.
+    Raw(Client),
 }
 
 impl Contender {
@@ -459,6 +462,16 @@ impl Contender {
             Contender::Ergonomic(client) => Ok(client.webhooks().list().send().await?.items.len()),
             Contender::Bare(bare) => bare.list().await,
             Contender::BareTimed(bare) => timed(bare.list()).await,
+            Contender::Raw(client) => Ok(client
+                .raw()
+                .retrieve_webhooks()
+                .page(0)
+                .page_size(std::num::NonZeroU32::new(PAGE_SIZE).ok_or("page size 0")?)
+                .send()
+                .await?
+                .into_inner()
+                .page_data
+                .len()),
         }
     }
 
@@ -479,6 +492,22 @@ impl Contender {
             Contender::BareTimed(bare) => {
                 let created = timed(bare.create(body)).await?;
                 timed(bare.delete(created)).await
+            }
+            Contender::Raw(client) => {
+                let created = client
+                    .raw()
+                    .create_webhook()
+                    .body(body.clone())
+                    .send()
+                    .await?
+                    .into_inner();
+                client
+                    .raw()
+                    .delete_webhook()
+                    .webhook_id(created.id)
+                    .send()
+                    .await?;
+                Ok(())
             }
         }
     }
@@ -694,6 +723,8 @@ enum Kind {
     BareBasic,
     /// A bare `reqwest::Client` signing with `HmacSigner::sign_request`.
     BareHmac,
+    /// The generated client alone (`Client::raw`), Basic auth: what the generated layer costs.
+    RawBasic,
 }
 
 async fn count(
@@ -724,6 +755,7 @@ async fn count(
         }
         Kind::BareBasic => Contender::Bare(Bare::new(base_url, false)?),
         Kind::BareHmac => Contender::Bare(Bare::new(base_url, true)?),
+        Kind::RawBasic => Contender::Raw(ergonomic_at(base_url, AuthMode::Basic)?),
     };
     // Index 0: one URL, free again once its delete is done.
     let unused = wire_create(0)?;
@@ -732,7 +764,7 @@ async fn count(
         // from the builder per call: a user's creates differ.
         let fresh;
         let body = match (&contender, operation) {
-            (Contender::Bare(_), Operation::CreateDelete) => {
+            (Contender::Bare(_) | Contender::Raw(_), Operation::CreateDelete) => {
                 fresh = wire_create(0)?;
                 &fresh
             }
