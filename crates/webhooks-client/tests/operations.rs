@@ -2,9 +2,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::IntoResponse;
+use axum::http::Method;
+use scripted_server::{Answer, Server};
 use webhooks_client::hooks::{Inner, RequestSigner, SignError};
 use webhooks_client::open::Open;
 use webhooks_client::types::{
@@ -12,71 +11,27 @@ use webhooks_client::types::{
 };
 use webhooks_client::{Client, Error};
 
-/// What the server saw of one request.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// A loopback server that records every request and answers each with one canned response.
-struct Server {
-    base_url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    async fn answering(status: u16, content_type: &'static str, answer: &'static str) -> Server {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let record = Arc::clone(&seen);
-        let app = axum::Router::new().fallback(
-            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-                let record = Arc::clone(&record);
-                async move {
-                    record.lock().unwrap().push(Seen {
-                        method,
-                        uri,
-                        headers,
-                        body,
-                    });
-                    let status = StatusCode::from_u16(status).unwrap();
-                    if body_is_empty(content_type) {
-                        status.into_response()
-                    } else {
-                        (status, [("content-type", content_type)], answer).into_response()
-                    }
-                }
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Server { base_url, seen }
-    }
-
-    fn only_request(&self) -> Seen {
-        let seen = self.seen.lock().unwrap();
-        assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
-        seen[0].clone()
-    }
-}
-
-fn body_is_empty(content_type: &str) -> bool {
-    content_type.is_empty()
+/// The shared scripted server, answering one request with this status, content type and body
+/// (no content type: no body at all).
+async fn answering(status: u16, content_type: &str, body: &str) -> Server {
+    let answer = if content_type.is_empty() {
+        Answer::empty(status)
+    } else {
+        Answer::with_type(status, content_type, body)
+    };
+    Server::start(vec![answer]).await
 }
 
 const WEBHOOK: &str = r#"{"id":"76fa7010-8c1f-4a24-917a-4d62a54e744d","url":"https://example.com/hook","method":"POST","encoding":"JSON","headers":{"X-Key":"v"},"events":["RECEIVED_SMS","DELIVERED_DR"],"template":"{\"id\":\"$mtId\"}","read_timeout":5000,"retries":3,"retry_delay":30,"unknown_future_field":true}"#;
 const ID: &str = "76fa7010-8c1f-4a24-917a-4d62a54e744d";
 
 fn client(server: &Server) -> Client {
-    Client::new(&server.base_url, Inner::new())
+    Client::new(&server.url, Inner::new())
 }
 
 #[tokio::test]
 async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
-    let server = Server::answering(201, "application/json", WEBHOOK).await;
+    let server = answering(201, "application/json", WEBHOOK).await;
     let body = CreateWebhookRequest::builder()
         .url("https://example.com/hook")
         .method(HttpMethod::Post)
@@ -117,7 +72,7 @@ async fn create_posts_the_json_body_with_the_account_header_and_decodes_201() {
 #[tokio::test]
 async fn list_sends_page_and_page_size_and_decodes_the_camel_case_page() {
     let page = format!(r#"{{"page":2,"pageSize":1,"pageData":[{WEBHOOK}]}}"#);
-    let server = Server::answering(200, "application/json", Box::leak(page.into_boxed_str())).await;
+    let server = answering(200, "application/json", &page).await;
     let got = client(&server)
         .retrieve_webhooks()
         .page(2)
@@ -144,7 +99,7 @@ async fn a_page_with_unknown_values_nulls_and_long_headers_decodes_whole() {
     );
     let missing = format!(r#"{{"id":"{ID}","url":"https://e.com","method":"POST","events":null}}"#);
     let page = format!(r#"{{"page":0,"pageSize":100,"pageData":[{odd},{missing}]}}"#);
-    let server = Server::answering(200, "application/json", Box::leak(page.into_boxed_str())).await;
+    let server = answering(200, "application/json", &page).await;
     let got = client(&server).retrieve_webhooks().send().await.unwrap();
     let (first, second) = (&got.page_data[0], &got.page_data[1]);
     assert_eq!(first.method, Open::Unknown("HEAD".to_owned()));
@@ -165,7 +120,7 @@ async fn a_page_with_unknown_values_nulls_and_long_headers_decodes_whole() {
 
 #[tokio::test]
 async fn update_patches_only_the_fields_given() {
-    let server = Server::answering(200, "application/json", WEBHOOK).await;
+    let server = answering(200, "application/json", WEBHOOK).await;
     let body = UpdateWebhookRequest::builder().url(Some("https://example.com/v2".parse().unwrap()));
     let id: uuid::Uuid = ID.parse().unwrap();
     let updated = client(&server)
@@ -184,7 +139,7 @@ async fn update_patches_only_the_fields_given() {
 
 #[tokio::test]
 async fn delete_sends_delete_and_decodes_204_without_a_body() {
-    let server = Server::answering(204, "", "").await;
+    let server = answering(204, "", "").await;
     let id: uuid::Uuid = ID.parse().unwrap();
     let deleted = client(&server)
         .delete_webhook()
@@ -202,7 +157,7 @@ async fn delete_sends_delete_and_decodes_204_without_a_body() {
 
 #[tokio::test]
 async fn a_400_decodes_message_and_details() {
-    let server = Server::answering(
+    let server = answering(
         400,
         "application/json",
         r#"{"message":"Invalid webhook","details":["/url: Not a valid http url","/events/0: [RECEIVED_123] is invalid"]}"#,
@@ -231,7 +186,7 @@ async fn a_400_decodes_message_and_details() {
 
 #[tokio::test]
 async fn a_non_json_error_body_keeps_its_status_headers_and_an_excerpt() {
-    let server = Server::answering(503, "text/html", "<html>upstream unavailable</html>").await;
+    let server = answering(503, "text/html", "<html>upstream unavailable</html>").await;
     match client(&server).retrieve_webhooks().send().await {
         Err(Error::ErrorResponse(err)) => {
             assert_eq!(err.status(), 503);
@@ -240,7 +195,7 @@ async fn a_non_json_error_body_keeps_its_status_headers_and_an_excerpt() {
         }
         other => panic!("expected a normalized ErrorResponse, got {other:?}"),
     }
-    let server = Server::answering(401, "", "").await;
+    let server = answering(401, "", "").await;
     match client(&server).retrieve_webhooks().send().await {
         Err(Error::ErrorResponse(err)) => {
             assert_eq!((err.status().as_u16(), err.message.as_str()), (401, ""))
@@ -276,9 +231,9 @@ impl RequestSigner for RecordingSigner {
 
 #[tokio::test]
 async fn the_signer_sees_the_final_method_target_and_body_bytes() {
-    let server = Server::answering(200, "application/json", WEBHOOK).await;
+    let server = answering(200, "application/json", WEBHOOK).await;
     let signer = Arc::new(RecordingSigner::default());
-    let client = Client::new(&server.base_url, Inner::with_signer(signer.clone()));
+    let client = Client::new(&server.url, Inner::with_signer(signer.clone()));
     let body = UpdateWebhookRequest::builder().events(Some(vec![Event::FailedDr.into()]));
     client
         .update_webhook()
@@ -310,24 +265,18 @@ impl RequestSigner for FailingSigner {
 
 #[tokio::test]
 async fn a_signer_failure_stops_the_request() {
-    let server = Server::answering(
+    let server = answering(
         200,
         "application/json",
         r#"{"page":0,"pageSize":1,"pageData":[]}"#,
     )
     .await;
-    let client = Client::new(
-        &server.base_url,
-        Inner::with_signer(Arc::new(FailingSigner)),
-    );
+    let client = Client::new(&server.url, Inner::with_signer(Arc::new(FailingSigner)));
     match client.retrieve_webhooks().send().await {
         Err(Error::Custom(message)) => assert!(message.contains("clock unavailable"), "{message}"),
         other => panic!("expected the signer's error, got {other:?}"),
     }
-    assert!(
-        server.seen.lock().unwrap().is_empty(),
-        "nothing may be sent unsigned"
-    );
+    assert!(server.requests().is_empty(), "nothing may be sent unsigned");
 }
 
 #[test]
