@@ -55,14 +55,19 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The body as JSON; a failure names the calling test's line.
+    #[track_caller]
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
-            panic!("not JSON ({err}): {}", String::from_utf8_lossy(&self.body))
-        })
+        // A `match`, not a closure: a panic in a closure would name this file, not the caller.
+        match serde_json::from_slice(&self.body) {
+            Ok(value) => value,
+            Err(err) => panic!("not JSON ({err}): {}", String::from_utf8_lossy(&self.body)),
+        }
     }
 
     /// Asserts the answer is an error with `status` and an `{message, details?}` body (and
     /// nothing else), decodable by the generated client; returns it.
+    #[track_caller]
     pub fn error(&self, status: StatusCode) -> types::ErrorBody {
         assert_eq!(
             self.status,
@@ -94,6 +99,7 @@ impl Answer {
     }
 
     /// The error's details, after checking it is a 400 error body.
+    #[track_caller]
     pub fn details(&self) -> Vec<String> {
         self.error(StatusCode::BAD_REQUEST).details
     }
