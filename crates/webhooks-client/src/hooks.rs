@@ -104,7 +104,8 @@ impl ClientHooks<Inner> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
         if response.status().is_client_error() || response.status().is_server_error() {
-            Ok(normalize_error(response).await)
+            // Boxed: its state would otherwise enlarge every call's future.
+            Ok(Box::pin(normalize_error(response)).await)
         } else {
             Ok(response)
         }

@@ -311,7 +311,8 @@ impl Client {
                 details: Vec::new(),
             });
         }
-        Err(Error::from_error_answer(response).await)
+        // Boxed: the error path's state would otherwise enlarge every call's future.
+        Err(Box::pin(Error::from_error_answer(response)).await)
     }
 }
 
