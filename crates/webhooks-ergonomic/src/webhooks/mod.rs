@@ -11,7 +11,7 @@
 //! and nothing is sent.
 //!
 //! One file per operation, each with its builder; this module holds the handler and the wire
-//! conversions create and update both need. The one send path (`client::send`) is shared
+//! conversions create and update both need. The one send path (`client::Call`) is shared
 //! with the signature-key operations.
 
 mod create;
