@@ -320,6 +320,20 @@ fn an_unknown_key_id_is_rejected() {
 }
 
 #[test]
+fn an_attackers_long_key_id_is_repeated_only_as_a_short_excerpt() {
+    let forged = "k".repeat(10_000);
+    let headers = signed_headers(&keys()[1], &forged, "SHA256");
+    let err = verifier()
+        .verify(&Method::POST, &uri(PATH), &headers, BODY)
+        .unwrap_err();
+    let VerifyError::UnknownKeyId { key_id } = &err else {
+        panic!("expected an unknown key id, got {err:?}");
+    };
+    assert_eq!(key_id, &format!("{}...", "k".repeat(64)));
+    assert!(err.to_string().len() < 200, "{err}");
+}
+
+#[test]
 fn stale_and_future_dates_are_rejected_with_an_injected_clock() {
     let sent = httpdate::parse_http_date(DATE).unwrap();
     let at = |offset: i64| {

@@ -89,7 +89,7 @@ impl CallbackSignature {
 /// Why the signing key could not be made or used.
 #[derive(Debug, thiserror::Error)]
 #[error("callback signing failed: {0}")]
-pub struct SigningError(String);
+pub struct SignError(String);
 
 /// One RSA key pair the sandbox holds and how it signs. The private half never leaves the
 /// sandbox except into its own state file: `Debug` shows only the public key.
@@ -110,9 +110,9 @@ impl fmt::Debug for CallbackSigner {
 impl CallbackSigner {
     /// Generates a fresh [`KEY_BITS`]-bit key that signs with `digest`, not enabled. This takes
     /// a moment: call it off the async runtime's worker threads.
-    pub fn generate(digest: DigestType) -> Result<CallbackSigner, SigningError> {
+    pub fn generate(digest: DigestType) -> Result<CallbackSigner, SignError> {
         let private_key = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS)
-            .map_err(|err| SigningError(format!("could not generate the RSA key: {err}")))?;
+            .map_err(|err| SignError(format!("could not generate the RSA key: {err}")))?;
         let created = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
@@ -126,10 +126,9 @@ impl CallbackSigner {
         digest: DigestType,
         created: String,
         der: &[u8],
-    ) -> Result<CallbackSigner, SigningError> {
-        let private_key = RsaPrivateKey::from_pkcs8_der(der).map_err(|err| {
-            SigningError(format!("the stored private key does not decode: {err}"))
-        })?;
+    ) -> Result<CallbackSigner, SignError> {
+        let private_key = RsaPrivateKey::from_pkcs8_der(der)
+            .map_err(|err| SignError(format!("the stored private key does not decode: {err}")))?;
         CallbackSigner::assemble(key_id, digest, created, private_key)
     }
 
@@ -138,10 +137,10 @@ impl CallbackSigner {
         digest: DigestType,
         created: String,
         private_key: RsaPrivateKey,
-    ) -> Result<CallbackSigner, SigningError> {
+    ) -> Result<CallbackSigner, SignError> {
         let der = RsaPublicKey::from(&private_key)
             .to_public_key_der()
-            .map_err(|err| SigningError(format!("could not encode the public key: {err}")))?;
+            .map_err(|err| SignError(format!("could not encode the public key: {err}")))?;
         Ok(CallbackSigner {
             private_key,
             public: SignatureKey {
@@ -156,10 +155,10 @@ impl CallbackSigner {
     }
 
     /// The private half as PKCS#8 DER, for the state file only (zeroed when dropped).
-    pub(crate) fn private_pkcs8_der(&self) -> Result<rsa::pkcs8::SecretDocument, SigningError> {
+    pub(crate) fn private_pkcs8_der(&self) -> Result<rsa::pkcs8::SecretDocument, SignError> {
         self.private_key
             .to_pkcs8_der()
-            .map_err(|err| SigningError(format!("could not encode the private key: {err}")))
+            .map_err(|err| SignError(format!("could not encode the private key: {err}")))
     }
 
     /// The public key (its `enabled` is false: whether it is enabled is the store's to say).
@@ -175,14 +174,14 @@ impl CallbackSigner {
         uri: &Uri,
         body: &[u8],
         date: SystemTime,
-    ) -> Result<CallbackSignature, SigningError> {
+    ) -> Result<CallbackSignature, SignError> {
         let date = httpdate::fmt_http_date(date);
         let message = signed_bytes(method, uri, &date, body);
         let (hashed, padding) = digest(self.public.digest, &message);
         let signature = self
             .private_key
             .sign_with_rng(&mut rand::thread_rng(), padding, &hashed)
-            .map_err(|err| SigningError(format!("could not sign: {err}")))?;
+            .map_err(|err| SignError(format!("could not sign: {err}")))?;
         Ok(CallbackSignature {
             signature: BASE64.encode(signature),
             digest_type: self.public.digest,

@@ -597,12 +597,11 @@ fn invalid(field: &str, reason: String) -> ParseError {
     }
 }
 
-/// At most 64 characters of untrusted text, for error messages.
+/// How much of an untrusted value an error message repeats, in bytes.
+const EXCERPT_BYTES: usize = 64;
+
+/// At most [`EXCERPT_BYTES`] of untrusted text, for error messages: the workspace's one excerpt
+/// rule (`webhooks_client::hooks::excerpt`: trimmed, cut at a character boundary, `...` when cut).
 pub(super) fn excerpt(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.by_ref().take(64).collect();
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
+    webhooks_client::hooks::excerpt(text.as_bytes(), EXCERPT_BYTES)
 }
