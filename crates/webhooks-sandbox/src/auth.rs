@@ -76,6 +76,49 @@ impl Keys {
         body: &[u8],
         now: SystemTime,
     ) -> Result<String, &'static str> {
+        let signed = SignedParams::parse(params)?;
+        let secret = self
+            .0
+            .get(signed.username)
+            .ok_or("Invalid API key or secret")?;
+        let signature = BASE64
+            .decode(signed.signature)
+            .map_err(|_| "HMAC signature is not base64")?;
+        check_signed_date(&signed.names, headers, now)?;
+        check_body_md5(&signed.names, headers, body)?;
+        let full_target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+        let targets = if full_target == uri.path() {
+            vec![full_target]
+        } else {
+            vec![full_target, uri.path()]
+        };
+        for target in targets {
+            let text = signed.signing_string(method, target, headers)?;
+            if verify(
+                signed.algorithm,
+                secret.as_bytes(),
+                text.as_bytes(),
+                &signature,
+            )? {
+                return Ok(signed.username.to_owned());
+            }
+        }
+        Err("HMAC signature does not match")
+    }
+}
+
+/// The parameters of an HMAC `Authorization` header.
+struct SignedParams<'a> {
+    username: &'a str,
+    algorithm: &'a str,
+    /// The signed header names, in the order signed (`request-line` among them).
+    names: Vec<&'a str>,
+    /// The signature as sent (base64).
+    signature: &'a str,
+}
+
+impl<'a> SignedParams<'a> {
+    fn parse(params: &'a str) -> Result<SignedParams<'a>, &'static str> {
         let params = parse_params(params).ok_or("Malformed HMAC Authorization header")?;
         let get = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
         let (Some(username), Some(algorithm), Some(names), Some(signature)) = (
@@ -88,73 +131,85 @@ impl Keys {
                 "HMAC Authorization header needs username, algorithm, headers and signature",
             );
         };
-        let secret = self.0.get(username).ok_or("Invalid API key or secret")?;
-        let signature = BASE64
-            .decode(signature)
-            .map_err(|_| "HMAC signature is not base64")?;
-
-        let names: Vec<&str> = names.split_whitespace().collect();
-        let signs = |wanted: &str| names.iter().any(|name| name.eq_ignore_ascii_case(wanted));
-        // The date checked is the one the signature covers.
-        let date_name = if signs("date") {
-            "date"
-        } else if signs("x-date") {
-            "x-date"
-        } else {
-            return Err("The signed headers must include the date");
-        };
-        let date = header(headers, date_name).ok_or("Missing Date header")?;
-        let sent = httpdate::parse_http_date(date).map_err(|_| "Date is not an HTTP date")?;
-        let skew = sent
-            .duration_since(now)
-            .or_else(|_| now.duration_since(sent))
-            .unwrap_or_default();
-        if skew > CLOCK_SKEW {
-            return Err("Date is more than 300 seconds from the server's clock");
-        }
-        // A body is covered through its MD5, so the MD5 header must be present, match the
-        // body, and be among the signed headers.
-        let md5_name = ["x-content-md5", "content-md5"]
-            .into_iter()
-            .find(|name| headers.contains_key(*name));
-        if let Some(name) = md5_name
-            && header(headers, name) != Some(content_md5(body).as_str())
-        {
-            return Err("Content-MD5 does not match the body");
-        }
-        if !body.is_empty() {
-            match md5_name {
-                None => return Err("A request with a body must carry x-Content-MD5"),
-                Some(name) if !signs(name) => {
-                    return Err("The signed headers must include the body's MD5 header");
-                }
-                Some(_) => {}
-            }
-        }
-        let full_target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-        let targets = if full_target == uri.path() {
-            vec![full_target]
-        } else {
-            vec![full_target, uri.path()]
-        };
-        for target in targets {
-            let line = request_line(method.as_str(), target);
-            let mut entries = Vec::with_capacity(names.len());
-            for name in &names {
-                let value = if name.eq_ignore_ascii_case("request-line") {
-                    line.as_str()
-                } else {
-                    header(headers, name).ok_or("A header named in the signature is missing")?
-                };
-                entries.push((*name, value));
-            }
-            let text = signing_string(entries);
-            if verify(algorithm, secret.as_bytes(), text.as_bytes(), &signature)? {
-                return Ok(username.to_owned());
-            }
-        }
-        Err("HMAC signature does not match")
+        Ok(SignedParams {
+            username,
+            algorithm,
+            names: names.split_whitespace().collect(),
+            signature,
+        })
     }
+
+    /// What the client signed, for one spelling of the request target.
+    fn signing_string(
+        &self,
+        method: &Method,
+        target: &str,
+        headers: &'a HeaderMap,
+    ) -> Result<String, &'static str> {
+        let line = request_line(method.as_str(), target);
+        let mut entries = Vec::with_capacity(self.names.len());
+        for name in &self.names {
+            let value = if name.eq_ignore_ascii_case("request-line") {
+                line.as_str()
+            } else {
+                header(headers, name).ok_or("A header named in the signature is missing")?
+            };
+            entries.push((*name, value));
+        }
+        Ok(signing_string(entries))
+    }
+}
+
+fn signs(names: &[&str], wanted: &str) -> bool {
+    names.iter().any(|name| name.eq_ignore_ascii_case(wanted))
+}
+
+/// The date the signature covers (`Date`, else `X-Date`) is within [`CLOCK_SKEW`] of `now`.
+fn check_signed_date(
+    names: &[&str],
+    headers: &HeaderMap,
+    now: SystemTime,
+) -> Result<(), &'static str> {
+    let date_name = if signs(names, "date") {
+        "date"
+    } else if signs(names, "x-date") {
+        "x-date"
+    } else {
+        return Err("The signed headers must include the date");
+    };
+    let date = header(headers, date_name).ok_or("Missing Date header")?;
+    let sent = httpdate::parse_http_date(date).map_err(|_| "Date is not an HTTP date")?;
+    let skew = sent
+        .duration_since(now)
+        .or_else(|_| now.duration_since(sent))
+        .unwrap_or_default();
+    if skew > CLOCK_SKEW {
+        return Err("Date is more than 300 seconds from the server's clock");
+    }
+    Ok(())
+}
+
+/// A body is covered through its MD5, so the MD5 header must be present, match the body, and be
+/// among the signed headers.
+fn check_body_md5(names: &[&str], headers: &HeaderMap, body: &[u8]) -> Result<(), &'static str> {
+    let md5_name = ["x-content-md5", "content-md5"]
+        .into_iter()
+        .find(|name| headers.contains_key(*name));
+    if let Some(name) = md5_name
+        && header(headers, name) != Some(content_md5(body).as_str())
+    {
+        return Err("Content-MD5 does not match the body");
+    }
+    if !body.is_empty() {
+        match md5_name {
+            None => return Err("A request with a body must carry x-Content-MD5"),
+            Some(name) if !signs(names, name) => {
+                return Err("The signed headers must include the body's MD5 header");
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn verify(
