@@ -64,18 +64,6 @@ impl Answer {
         }
     }
 
-    /// The same answer with one more header.
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Answer {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    /// The same answer, sent after `delay`.
-    pub fn delayed(mut self, delay: Duration) -> Answer {
-        self.delay = delay;
-        self
-    }
-
     fn into_response(self) -> Response {
         let Ok(status) = StatusCode::from_u16(self.status) else {
             return (

@@ -79,9 +79,6 @@ struct Shared {
     base_url: String,
     /// The base URL parsed once: each call copies it and sets only its path and query.
     base: reqwest::Url,
-    /// The base URL's own path without its trailing `/` (empty for most), put before each
-    /// operation's path.
-    base_path: String,
     api_key: String,
     auth: AuthMode,
     account: Option<String>,
@@ -322,10 +319,10 @@ impl Shared {
     /// the largest costs of a loopback call. A test holds it equal to parsing the whole text.
     fn url(&self, path: &str, query: Option<&str>) -> reqwest::Url {
         let mut url = self.base.clone();
-        if self.base_path.is_empty() {
-            url.set_path(path);
-        } else {
-            url.set_path(&format!("{}{path}", self.base_path));
+        // The base URL's own path (most have none) goes before the operation's.
+        match self.base.path().trim_end_matches('/') {
+            "" => url.set_path(path),
+            prefix => url.set_path(&format!("{prefix}{path}")),
         }
         url.set_query(query);
         url
@@ -549,7 +546,6 @@ impl ClientBuilder {
                 "must not have a query or a fragment",
             ));
         }
-        let base_path = base.path().trim_end_matches('/').to_owned();
         let http = match self.http {
             Some(client) => client,
             None => reqwest::Client::builder()
@@ -576,7 +572,6 @@ impl ClientBuilder {
                 raw,
                 base_url,
                 base,
-                base_path,
                 api_key: credentials.api_key().to_owned(),
                 auth: self.auth,
                 account: self.account,
