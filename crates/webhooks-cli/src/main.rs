@@ -62,5 +62,8 @@ fn init_tracing(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_ansi(Style::stderr().is_coloured())
+        // A log line that cannot be written is dropped, never reported with a panicking
+        // `eprintln!` from the task serving a request.
+        .log_internal_errors(false)
         .init();
 }

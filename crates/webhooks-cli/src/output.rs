@@ -167,6 +167,12 @@ pub fn print_line(text: &str) {
     let _ = out.flush();
 }
 
+/// Prints a line to stderr, ignoring a closed or full stderr (`eprintln!` panics there, which
+/// would take a serving command down with it).
+pub fn print_error_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 const COLUMNS: [&str; 6] = ["ID", "URL", "METHOD", "ENCODING", "EVENTS", "RETRIES"];
 
 /// The aligned table of webhooks, header first; no trailing newline.

@@ -70,8 +70,8 @@ Example:
        -H 'Content-Type: application/json' \\
        -d '{\"operation\": \"create\", \"times\": 2, \"status\": 503, \"retry_after\": 1}'";
 
-/// Prints a line to stdout, ignoring a closed stdout (`webhooks-sandbox | head -n 1` must not
-/// bring the server down).
+/// Prints a line to stdout, ignoring a closed or full stdout (`webhooks-sandbox | head -n 1`,
+/// or a log on a full disk, must not bring the server down).
 macro_rules! say {
     ($($arg:tt)*) => {{
         let mut out = std::io::stdout().lock();
@@ -80,13 +80,30 @@ macro_rules! say {
     }};
 }
 
+/// As `say!`, to stderr: `eprintln!` panics when stderr cannot be written.
+macro_rules! complain {
+    ($($arg:tt)*) => {{
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, $($arg)*);
+    }};
+}
+
 /// Starts a sandbox as `args` say, prints where it listens, and serves until SIGINT or
 /// SIGTERM. Exit code 2 for unusable flags, 1 when the sandbox cannot start.
 pub async fn run(args: SandboxArgs) -> ExitCode {
     if args.api_keys.len() != args.api_secrets.len() {
-        eprintln!("error: give one --api-secret for each --api-key");
+        complain!("error: give one --api-secret for each --api-key");
         return ExitCode::from(2);
     }
+    // Hooked before anything is announced: a supervisor that stops the sandbox right after
+    // reading its address must get a clean shutdown, not a killed process.
+    let stop = match StopSignal::install() {
+        Ok(stop) => stop,
+        Err(err) => {
+            complain!("error: cannot install the signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut builder = Sandbox::builder()
         .listen(args.listen)
         .listen_backlog(args.listen_backlog)
@@ -102,13 +119,12 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,
         Err(err) => {
-            eprintln!("error: could not start the sandbox: {err}");
+            complain!("error: could not start the sandbox: {err}");
             return ExitCode::FAILURE;
         }
     };
-    let stop = stopped();
     announce(&sandbox, args.api_keys.is_empty());
-    stop.await;
+    stop.recv().await;
     say!("shutting down");
     sandbox.shutdown().await;
     ExitCode::SUCCESS
@@ -137,26 +153,59 @@ fn announce(sandbox: &SandboxHandle, default_credentials: bool) {
     }
 }
 
-/// Waits for SIGINT (and SIGTERM on Unix).
-fn stopped() -> impl std::future::Future<Output = ()> {
-    // SIGTERM is hooked now, before the caller announces the address: a supervisor that
-    // stops the sandbox right after reading it must get a clean shutdown, not a killed one.
+/// The signals that stop a server (SIGINT, and SIGTERM on Unix), hooked when installed.
+///
+/// `tokio::signal::ctrl_c()` hooks SIGINT only when its future is first polled: a process that
+/// prints its address first and awaits that future afterwards dies of a SIGINT sent in
+/// between, with no clean shutdown. Install this before announcing anything, then await
+/// [`recv`](StopSignal::recv). The sandbox's binary and `mm-webhooks` (`sandbox`, `listen`) do.
+///
+/// ```no_run
+/// # async fn serve() -> std::io::Result<()> {
+/// let stop = webhooks_sandbox::cli::StopSignal::install()?;
+/// println!("listening on ...");
+/// stop.recv().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct StopSignal {
     #[cfg(unix)]
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    async move {
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    /// Hooks the signals now. Fails outside a Tokio runtime with the signal driver enabled,
+    /// or when the operating system refuses.
+    pub fn install() -> std::io::Result<StopSignal> {
         #[cfg(unix)]
         {
-            let Some(mut term) = term else {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            };
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignal {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignal {})
+        }
+    }
+
+    /// Waits for the first of the signals.
+    pub async fn recv(mut self) {
+        #[cfg(unix)]
+        {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
             }
         }
         #[cfg(not(unix))]
         {
+            let _ = &mut self;
             let _ = tokio::signal::ctrl_c().await;
         }
     }

@@ -13,8 +13,13 @@ struct Command {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Logs go to stderr, and a log that cannot be written (a full disk, a closed pipe) is
+    // dropped: the subscriber would otherwise report it with `eprintln!`, which panics the
+    // task serving the request when stderr cannot be written either.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .init();
     webhooks_sandbox::cli::run(Command::parse().sandbox).await
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use webhooks_ergonomic::callbacks::{Callback, ReceiveError, Verifier};
+use webhooks_sandbox::cli::StopSignal;
 
 use crate::cli::{GlobalArgs, ListenArgs};
 use crate::event_view;
@@ -68,6 +69,9 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
         .fallback(receive)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
+    // Hooked before the address is announced: a Ctrl-C right after the line stops cleanly.
+    let stop = StopSignal::install()
+        .map_err(|err| Failure::Failed(format!("cannot install the signal handlers: {err}")))?;
     let address = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -75,14 +79,12 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
     let bound = listener
         .local_addr()
         .map_err(|err| Failure::Failed(format!("cannot read the bound address: {err}")))?;
-    eprintln!("listening on http://{bound} (Ctrl-C to stop)");
+    output::print_error_line(&format!("listening on http://{bound} (Ctrl-C to stop)"));
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop.recv())
         .await
         .map_err(|err| Failure::Failed(format!("the receiver failed: {err}")))?;
-    eprintln!("stopped");
+    output::print_error_line("stopped");
     Ok(())
 }
 
@@ -195,7 +197,10 @@ async fn typed(
 
 fn reject(method: &Method, uri: &Uri, reason: &str) {
     let style = Style::stderr();
-    eprintln!("{} {method} {uri}: {reason}", style.red("rejected"));
+    output::print_error_line(&format!(
+        "{} {method} {uri}: {reason}",
+        style.red("rejected")
+    ));
 }
 
 fn print_event(
