@@ -114,7 +114,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An error answer with a message. A 400 also gets `details` (naming the request as a whole),
+/// as the contract promises for every 400; call [`invalid_with`] to name the field.
 pub(crate) fn error(status: StatusCode, message: &str) -> ApiError {
+    if status == StatusCode::BAD_REQUEST {
+        return invalid_with(message, vec![format!("request: {message}")]);
+    }
     ApiError {
         status,
         body: json!({ "message": message }),
@@ -135,11 +140,13 @@ fn invalid(details: Vec<String>) -> ApiError {
 }
 
 pub(crate) fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|_| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "The request body is not valid JSON",
-        )
+    serde_json::from_slice(bytes).map_err(|err| {
+        let reason = if bytes.is_empty() {
+            "body: is missing".to_owned()
+        } else {
+            format!("body: is not valid JSON ({err})")
+        };
+        invalid_with("The request body is not valid JSON", vec![reason])
     })
 }
 
@@ -297,12 +304,8 @@ async fn delete(
 }
 
 async fn simulate(State(app): State<Arc<App>>, request: Authenticated) -> Handled {
-    let event: SimulatedEvent = serde_json::from_slice(&request.body).map_err(|err| {
-        error(
-            StatusCode::BAD_REQUEST,
-            &format!("Not a valid event: {err}"),
-        )
-    })?;
+    let event: SimulatedEvent = serde_json::from_slice(&request.body)
+        .map_err(|err| invalid_with("Not a valid event", vec![format!("body: {err}")]))?;
     let account = event.account.clone().unwrap_or(request.account);
     let tasks = app
         .trigger(&account, &event)

@@ -36,7 +36,10 @@ impl FromRequest<Arc<App>> for Authenticated {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
             } else {
-                error(StatusCode::BAD_REQUEST, "Could not read the request body")
+                invalid_with(
+                    "Could not read the request body",
+                    vec![format!("body: {}", rejection.body_text())],
+                )
             }
         })?;
         let key = app

@@ -393,3 +393,84 @@ async fn a_duplicate_url_and_method_is_409() {
     assert_eq!(api.list().await.page_data.len(), 2);
     sandbox.shutdown().await;
 }
+
+/// Every 400, whatever rejects the request, carries `details`: a list of at least one string.
+#[track_caller]
+fn assert_400_with_details(answer: &loopback::Answer, what: &str) {
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{what}");
+    let body: Value = serde_json::from_slice(&answer.body)
+        .unwrap_or_else(|err| panic!("{what}: not JSON ({err})"));
+    let details = body["details"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no `details` in {body}"));
+    assert!(!details.is_empty(), "{what}: empty `details` in {body}");
+    assert!(details.iter().all(Value::is_string), "{what}: {body}");
+    assert!(body["message"].is_string(), "{what}: {body}");
+}
+
+#[tokio::test]
+async fn every_400_carries_details_a_missing_or_broken_body_included() {
+    let sandbox = start().await;
+    let api = Api::new(&sandbox);
+    let id = api
+        .create(&create_body("https://example.com/details"))
+        .await
+        .id;
+    let json_endpoints = [
+        (Method::POST, "/v1/webhooks/messages".to_owned()),
+        (Method::PATCH, format!("/v1/webhooks/messages/{id}")),
+        (Method::POST, "/v1/iam/signature_keys".to_owned()),
+        (Method::PATCH, "/v1/iam/signature_keys/enabled".to_owned()),
+        (Method::POST, "/sandbox/v1/events".to_owned()),
+        (Method::POST, "/sandbox/v1/faults".to_owned()),
+    ];
+    for (method, path) in &json_endpoints {
+        for body in [
+            None,
+            Some(b"".to_vec()),
+            Some(b"[1, ".to_vec()),
+            Some(b"\xff".to_vec()),
+        ] {
+            let shown = body.as_deref().map(String::from_utf8_lossy);
+            let answer = api.send(method.clone(), path, body.clone()).await;
+            assert_400_with_details(&answer, &format!("{method} {path} with {shown:?}"));
+        }
+        let answer = api
+            .send(
+                method.clone(),
+                path,
+                Some(b"{\"unexpected\": true}".to_vec()),
+            )
+            .await;
+        if answer.status == StatusCode::BAD_REQUEST {
+            assert_400_with_details(&answer, &format!("{method} {path} with an odd object"));
+        }
+    }
+    for query in [
+        "/v1/webhooks/messages?page=x",
+        "/v1/webhooks/messages?page_size=0",
+        "/v1/iam/signature_keys?page=0",
+        "/sandbox/v1/deliveries?since=yesterday",
+        "/sandbox/v1/deliveries?outcome=maybe",
+    ] {
+        assert_400_with_details(&api.get(query).await, query);
+    }
+    let answer = api
+        .send_with(
+            Method::GET,
+            "/v1/webhooks/messages",
+            None,
+            &[("Account", "caf\u{e9}".to_owned())],
+        )
+        .await;
+    assert_400_with_details(&answer, "a non-ASCII Account header");
+
+    let fault = api
+        .post_json(
+            "/sandbox/v1/faults",
+            &json!({"operation": "list", "times": 1, "status": 400}),
+        )
+        .await;
+    assert!(fault.status.is_success(), "{fault:?}");
+    assert_400_with_details(&api.get("/v1/webhooks/messages").await, "an injected 400");
+}
