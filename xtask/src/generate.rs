@@ -96,7 +96,7 @@ fn settings(tree: &serde_json::Value) -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_inner_type(quote!(crate::hooks::Inner))
+        .with_inner_type(quote!(crate::hooks::Signing))
         .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_map_type("::std::collections::BTreeMap");

@@ -1,12 +1,12 @@
 //! The handwritten seam between the generated client and the code layered on it.
 //!
-//! The generated [`Client`] carries an [`Inner`] and calls this module's
+//! The generated [`Client`] carries a [`Signing`] and calls this module's
 //! [`ClientHooks`] implementation around every request:
 //!
 //! - **`pre`** first removes the `api-version` header progenitor adds to every request from the
 //!   contract's `info.version` (no vendor client sends it; it is our document's version, not an
 //!   API parameter), then hands the final [`reqwest::Request`] (method, URL with query, headers and body
-//!   bytes exactly as they will be sent) to the [`RequestSigner`] held by [`Inner`], if any. That
+//!   bytes exactly as they will be sent) to the [`RequestSigner`] held by [`Signing`], if any. That
 //!   is where HMAC signing happens: the signer sees what is sent, not a reconstruction.
 //! - **`exec`** sends the request and, for a 4xx or 5xx answer whose body is not an
 //!   [`ErrorBody`](crate::types::ErrorBody) (plain text, HTML from a proxy, an empty body), replaces
@@ -56,22 +56,52 @@ impl fmt::Display for SignError {
 
 impl std::error::Error for SignError {}
 
-/// The state the generated client carries for its hooks.
-#[derive(Debug, Clone, Default)]
-pub struct Inner {
+/// How the generated client signs its requests: the [`RequestSigner`] it hands every request
+/// to just before sending, or none. The state the generated client carries for its hooks.
+///
+/// ```
+/// use std::sync::Arc;
+/// use webhooks_client::hooks::{RequestSigner, SignError, Signing};
+///
+/// #[derive(Debug)]
+/// struct Bearer(&'static str);
+///
+/// impl RequestSigner for Bearer {
+///     fn sign(&self, request: &mut reqwest::Request) -> Result<(), SignError> {
+///         let value = format!("Bearer {}", self.0).parse().map_err(|_| SignError("bad token".into()))?;
+///         request.headers_mut().insert(reqwest::header::AUTHORIZATION, value);
+///         Ok(())
+///     }
+/// }
+///
+/// let signed = webhooks_client::Client::new("https://api.messagemedia.com", Signing::with_signer(Arc::new(Bearer("t"))));
+/// // Requests go out exactly as built, with no credentials: for a gateway that adds them, or
+/// // a reqwest::Client whose default headers carry them.
+/// let unsigned = webhooks_client::Client::new("http://127.0.0.1:8080", Signing::unsigned());
+/// # let _ = (signed, unsigned);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Signing {
     signer: Option<Arc<dyn RequestSigner>>,
 }
 
-impl Inner {
-    /// No signer: requests are sent as built (add credentials through the `reqwest::Client`'s
-    /// default headers, or not at all).
-    pub fn new() -> Inner {
-        Inner::default()
+/// The old name of [`Signing`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed `Signing`; `Inner::new()` is `Signing::unsigned()`"
+)]
+pub type Inner = Signing;
+
+impl Signing {
+    /// No signer: requests are sent exactly as built, **without credentials** (add them
+    /// through the `reqwest::Client`'s default headers, or not at all).
+    pub fn unsigned() -> Signing {
+        Signing { signer: None }
     }
 
     /// Every request is passed to `signer` just before it is sent.
-    pub fn with_signer(signer: Arc<dyn RequestSigner>) -> Inner {
-        Inner {
+    pub fn with_signer(signer: Arc<dyn RequestSigner>) -> Signing {
+        Signing {
             signer: Some(signer),
         }
     }
@@ -82,7 +112,7 @@ impl Inner {
     }
 }
 
-impl ClientHooks<Inner> for Client {
+impl ClientHooks<Signing> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -139,7 +169,7 @@ async fn normalize_error(response: reqwest::Response) -> reqwest::Response {
 
 /// Reads at most `limit` bytes of the body; `complete` is false when more was left unread or
 /// the body broke off.
-async fn read_capped(response: reqwest::Response, limit: usize) -> (Vec<u8>, bool) {
+pub async fn read_capped(response: reqwest::Response, limit: usize) -> (Vec<u8>, bool) {
     let mut stream = response.bytes_stream();
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {

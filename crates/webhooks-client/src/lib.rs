@@ -9,10 +9,18 @@
 //! This crate is for code that needs the exact wire types.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), webhooks_client::Error<webhooks_client::types::ErrorBody>> {
-//! use webhooks_client::{Client, hooks::Inner};
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+//! use webhooks_client::{Client, hooks::Signing};
 //!
-//! let client = Client::new("https://api.messagemedia.com", Inner::new());
+//! // Basic credentials on every request through the HTTP client's default headers; the hook
+//! // then signs nothing (`Signing::unsigned()`). HMAC needs a signer: see below.
+//! let mut headers = HeaderMap::new();
+//! let mut basic = HeaderValue::from_str("Basic a2V5OnNlY3JldA==")?; // base64("key:secret")
+//! basic.set_sensitive(true);
+//! headers.insert(AUTHORIZATION, basic);
+//! let http = reqwest::Client::builder().default_headers(headers).build()?;
+//! let client = Client::new_with_client("https://api.messagemedia.com", http, Signing::unsigned());
 //! let page = client.retrieve_webhooks().page(0).page_size(20).send().await?;
 //! for webhook in &page.page_data {
 //!     println!("{} -> {}", webhook.id, webhook.url);
@@ -21,8 +29,9 @@
 //! # }
 //! ```
 //!
-//! Authentication is added by a [`hooks::RequestSigner`] carried in [`hooks::Inner`]: it sees
-//! the final request, so HMAC signatures cover exactly what is sent.
+//! Authentication is added by a [`hooks::RequestSigner`] carried in [`hooks::Signing`]: it sees
+//! the final request, so HMAC signatures cover exactly what is sent (`webhooks-ergonomic`'s
+//! `auth::HmacSigner` is one).
 #![forbid(unsafe_code)]
 
 pub mod hooks;

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::Method;
 use scripted_server::{Answer, Server};
-use webhooks_client::hooks::{Inner, RequestSigner, SignError};
+use webhooks_client::hooks::{RequestSigner, SignError, Signing};
 use webhooks_client::open::Open;
 use webhooks_client::types::{
     self, CreateWebhookRequest, Encoding, Event, HttpMethod, UpdateWebhookRequest,
@@ -26,7 +26,7 @@ const WEBHOOK: &str = r#"{"id":"76fa7010-8c1f-4a24-917a-4d62a54e744d","url":"htt
 const ID: &str = "76fa7010-8c1f-4a24-917a-4d62a54e744d";
 
 fn client(server: &Server) -> Client {
-    Client::new(&server.url, Inner::new())
+    Client::new(&server.url, Signing::unsigned())
 }
 
 #[tokio::test]
@@ -233,7 +233,7 @@ impl RequestSigner for RecordingSigner {
 async fn the_signer_sees_the_final_method_target_and_body_bytes() {
     let server = answering(200, "application/json", WEBHOOK).await;
     let signer = Arc::new(RecordingSigner::default());
-    let client = Client::new(&server.url, Inner::with_signer(signer.clone()));
+    let client = Client::new(&server.url, Signing::with_signer(signer.clone()));
     let body = UpdateWebhookRequest::builder().events(Some(vec![Event::FailedDr.into()]));
     client
         .update_webhook()
@@ -271,7 +271,7 @@ async fn a_signer_failure_stops_the_request() {
         r#"{"page":0,"pageSize":1,"pageData":[]}"#,
     )
     .await;
-    let client = Client::new(&server.url, Inner::with_signer(Arc::new(FailingSigner)));
+    let client = Client::new(&server.url, Signing::with_signer(Arc::new(FailingSigner)));
     match client.retrieve_webhooks().send().await {
         Err(Error::Custom(message)) => assert!(message.contains("clock unavailable"), "{message}"),
         other => panic!("expected the signer's error, got {other:?}"),

@@ -21,7 +21,8 @@ fn signing(c: &mut Criterion) {
     let signer = HmacSigner::new(
         Credentials::new("API_KEY_0123456789", "API_SECRET_0123456789abcdef"),
         HmacAlgorithm::Sha1,
-    );
+    )
+    .expect("the key can be sent");
     let now = SystemTime::now();
     let mut group = c.benchmark_group("hmac");
     group.bench_function("sign create (headers)", |b| {

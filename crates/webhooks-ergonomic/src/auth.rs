@@ -242,13 +242,26 @@ impl fmt::Debug for HmacSigner {
 }
 
 impl HmacSigner {
-    /// A signer for `credentials` with `algorithm`.
-    pub fn new(credentials: Credentials, algorithm: HmacAlgorithm) -> HmacSigner {
-        HmacSigner {
+    /// A signer for `credentials` with `algorithm`. Fails when the API key cannot be written
+    /// in the `Authorization` header's quoted `username` (it must be visible ASCII or spaces,
+    /// without `"` or `\`): every request would fail to sign, so it is refused here, once.
+    pub fn new(
+        credentials: Credentials,
+        algorithm: HmacAlgorithm,
+    ) -> Result<HmacSigner, SignError> {
+        let quotable = |byte: u8| matches!(byte, b' '..=b'~') && byte != b'"' && byte != b'\\';
+        if !credentials.api_key().bytes().all(quotable) {
+            return Err(SignError(
+                "the API key contains characters an HMAC Authorization header cannot carry \
+                 (control characters, non-ASCII, `\"` or `\\`)"
+                    .to_owned(),
+            ));
+        }
+        Ok(HmacSigner {
             keyed: KeyedMac::new(algorithm, credentials.expose_secret().as_bytes()),
             credentials,
             algorithm,
-        }
+        })
     }
 
     /// The headers for a request `method path_and_query` with `body` (`None` or empty: no
@@ -258,11 +271,12 @@ impl HmacSigner {
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use webhooks_ergonomic::auth::{Credentials, HmacAlgorithm, HmacSigner};
     ///
-    /// let signer = HmacSigner::new(Credentials::new("key", "secret"), HmacAlgorithm::Sha1);
+    /// let signer = HmacSigner::new(Credentials::new("key", "secret"), HmacAlgorithm::Sha1)?;
     /// let at = UNIX_EPOCH + Duration::from_secs(1_405_063_011);
     /// let headers = signer.headers("GET", "/v1/webhooks/messages?page=1", None, at);
     /// assert_eq!(headers.date, "Fri, 11 Jul 2014 07:16:51 GMT");
     /// assert!(headers.authorization.starts_with(r#"hmac username="key", algorithm="hmac-sha1", headers="date request-line""#));
+    /// # Ok::<(), webhooks_ergonomic::SignError>(())
     /// ```
     pub fn headers(
         &self,
@@ -359,13 +373,24 @@ impl fmt::Debug for BasicSigner {
 }
 
 impl BasicSigner {
-    /// A Basic signer for `credentials`; fails when the key or secret cannot be a header.
+    /// A Basic signer for `credentials`. Fails when the key contains a `:` (the server would
+    /// split the key there) or a control character, or the secret a control character: RFC
+    /// 7617 allows neither, so no server reads them back as sent.
     pub fn new(credentials: &Credentials) -> Result<BasicSigner, SignError> {
-        let token = BASE64.encode(format!(
-            "{}:{}",
-            credentials.api_key(),
-            credentials.expose_secret()
-        ));
+        let key = credentials.api_key();
+        if key.contains(':') || key.chars().any(char::is_control) {
+            return Err(SignError(
+                "the API key contains a `:` or a control character, which Basic authentication cannot carry"
+                    .to_owned(),
+            ));
+        }
+        if credentials.expose_secret().chars().any(char::is_control) {
+            return Err(SignError(
+                "the API secret contains a control character, which Basic authentication cannot carry"
+                    .to_owned(),
+            ));
+        }
+        let token = BASE64.encode(format!("{key}:{}", credentials.expose_secret()));
         let mut header = HeaderValue::from_str(&format!("Basic {token}"))
             .map_err(|_| SignError("the credentials cannot be sent in a header".to_owned()))?;
         header.set_sensitive(true);
@@ -401,7 +426,7 @@ mod tests {
     }
 
     fn signer(algorithm: HmacAlgorithm) -> HmacSigner {
-        HmacSigner::new(Credentials::new("key123", SECRET), algorithm)
+        HmacSigner::new(Credentials::new("key123", SECRET), algorithm).unwrap()
     }
 
     #[test]

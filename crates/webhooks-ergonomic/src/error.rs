@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use webhooks_client::hooks::{ERROR_EXCERPT_LIMIT, excerpt};
+use webhooks_client::hooks::{ERROR_EXCERPT_LIMIT, SignError, excerpt};
 use webhooks_client::types::ErrorBody;
 
 use crate::retry::parse_retry_after;
@@ -89,20 +89,36 @@ pub enum Error {
         details: Vec<String>,
     },
     /// 429: too many requests.
-    #[error("rate limited{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    #[error(
+        "rate limited{}{}{}",
+        retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default(),
+        message_suffix(message),
+        details_suffix(details)
+    )]
     RateLimited {
         /// How long the server asked to wait, when it said.
         retry_after: Option<Duration>,
+        /// The server's message, if any.
+        message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
     /// 5xx: the platform failed.
-    #[error("server error {status}{}", message_suffix(message))]
+    #[error(
+        "server error {status}{}{}",
+        message_suffix(message),
+        details_suffix(details)
+    )]
     Server {
         /// The status code.
         status: u16,
         /// The server's message, or an excerpt of its body.
         message: String,
+        /// The server's `details`, when it sent any.
+        details: Vec<String>,
     },
-    /// Another status the API does not document.
+    /// A status the operation does not document: another 4xx or 5xx, or a 2xx or 3xx other
+    /// than the operation's success status (its body is then kept as `message`, an excerpt).
     #[error(
         "unexpected status {status}{}{}",
         message_suffix(message),
@@ -111,7 +127,8 @@ pub enum Error {
     UnexpectedStatus {
         /// The status code.
         status: u16,
-        /// The server's message, or an excerpt of its body.
+        /// The server's message, or an excerpt of its body (at most
+        /// [`ERROR_EXCERPT_LIMIT`](webhooks_client::hooks::ERROR_EXCERPT_LIMIT) bytes).
         message: String,
         /// The server's `details`, when it sent any.
         details: Vec<String>,
@@ -125,7 +142,17 @@ pub enum Error {
         /// How long the operation ran, retries and waits included.
         elapsed: Duration,
     },
-    /// The request could not be sent or the answer not received (connection refused, reset, TLS).
+    /// The request could not be signed (the signer refused it): nothing was sent, and trying
+    /// again would fail the same way, so it is not retried.
+    #[error("{source}; nothing was sent")]
+    Sign {
+        /// Why the signer refused.
+        #[source]
+        source: SignError,
+    },
+    /// The request was sent but no answer was received, or could not be sent at all: the
+    /// connection was refused or reset, TLS or DNS failed, or the answer broke off. Whether
+    /// the server acted on it is unknown; retryable.
     #[error("transport error: {message}")]
     Transport {
         /// What failed.
@@ -187,6 +214,7 @@ impl Error {
             | Error::Configuration { .. }
             | Error::RepeatedPage { .. }
             | Error::Timeout { .. }
+            | Error::Sign { .. }
             | Error::Transport { .. } => None,
         }
     }
@@ -235,8 +263,16 @@ impl Error {
             403 => Error::FeatureDisabled { message, details },
             404 => Error::NotFound { message, details },
             409 => Error::Conflict { message, details },
-            429 => Error::RateLimited { retry_after },
-            500..=599 => Error::Server { status, message },
+            429 => Error::RateLimited {
+                retry_after,
+                message,
+                details,
+            },
+            500..=599 => Error::Server {
+                status,
+                message,
+                details,
+            },
             _ => Error::UnexpectedStatus {
                 status,
                 message,
@@ -280,7 +316,7 @@ impl Error {
 }
 
 /// The error and its causes on one line.
-fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -351,11 +387,11 @@ mod tests {
     }
 
     #[test]
-    fn every_4xx_keeps_the_servers_details() {
-        for status in [400, 401, 403, 404, 409, 418] {
+    fn every_error_status_keeps_the_servers_message_and_details() {
+        for status in [400, 401, 403, 404, 409, 418, 429, 500, 503] {
             let err = Error::from_response(status, None, body("m", &["/id: unknown"]));
             assert!(
-                err.to_string().ends_with("(/id: unknown)"),
+                err.to_string().ends_with(": m (/id: unknown)"),
                 "{status}: {err}"
             );
         }

@@ -92,6 +92,7 @@ impl RetryPolicy {
         }
         if let Error::RateLimited {
             retry_after: Some(wait),
+            ..
         } = error
         {
             return Some((*wait).min(self.max_retry_after));
@@ -129,6 +130,7 @@ mod tests {
         Error::Server {
             status: 503,
             message: String::new(),
+            details: Vec::new(),
         }
     }
 
@@ -199,6 +201,8 @@ mod tests {
         let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
         let limited = |secs| Error::RateLimited {
             retry_after: Some(Duration::from_secs(secs)),
+            message: String::new(),
+            details: Vec::new(),
         };
         assert_eq!(
             policy.delay(&http::Method::GET, 1, &limited(4)),

@@ -100,7 +100,7 @@ async fn documented_statuses_map_to_their_variants_without_retry() {
     );
     let err = hooks.webhooks().list().send().await.unwrap_err();
     assert!(
-        matches!(&err, Error::Server { status: 500, message } if message == "boom"),
+        matches!(&err, Error::Server { status: 500, message, .. } if message == "boom"),
         "{err:?}"
     );
     assert_eq!(server.requests().len(), 5, "none of these may be retried");
@@ -138,7 +138,7 @@ async fn retries_stop_after_the_attempt_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Server { status: 502, message } if message == "c"),
+        matches!(&err, Error::Server { status: 502, message, .. } if message == "c"),
         "{err:?}"
     );
     assert_eq!(server.requests().len(), 3);
@@ -180,7 +180,10 @@ async fn create_is_not_retried_by_default_but_can_opt_in() {
 
 #[tokio::test]
 async fn a_429_honours_retry_after_and_reports_it_when_out_of_attempts() {
-    let mut limited = answer(429, r#"{"message":"slow down"}"#);
+    let mut limited = answer(
+        429,
+        r#"{"message":"slow down","details":["quota: 10 requests a second"]}"#,
+    );
     limited.headers.push(("retry-after", "7".to_owned()));
     let server = Server::start(vec![
         limited.clone(),
@@ -197,7 +200,58 @@ async fn a_429_honours_retry_after_and_reports_it_when_out_of_attempts() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)),
+        matches!(&err, Error::RateLimited { retry_after: Some(d), message, details }
+            if *d == Duration::from_secs(7) && message == "slow down" && details == &["quota: 10 requests a second"]),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "rate limited (retry after 7s): slow down (quota: 10 requests a second)"
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_keeps_the_servers_details() {
+    let server = Server::start(vec![answer(
+        500,
+        r#"{"message":"boom","details":["/store: unavailable"]}"#,
+    )])
+    .await;
+    let err = client_with(&server, RetryPolicy::none())
+        .webhooks()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server { status: 500, message, details } if message == "boom" && details == &["/store: unavailable"]),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_undocumented_2xx_or_3xx_keeps_an_excerpt_of_its_body() {
+    let long = format!("queued by the gateway {}", "x".repeat(2_000));
+    let server = Server::start(vec![
+        text(202, "queued by the gateway"),
+        text(203, long),
+        text(304, ""),
+    ])
+    .await;
+    let client = client_with(&server, RetryPolicy::none());
+    let err = client.webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedStatus { status: 202, message, details } if message == "queued by the gateway" && details.is_empty()),
+        "{err:?}"
+    );
+    let err = client.webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedStatus { status: 203, message, .. } if message.starts_with("queued by the gateway") && message.ends_with("...") && message.len() <= 515),
+        "{err:?}"
+    );
+    let err = client.webhooks().list().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedStatus { status: 304, message, .. } if message.is_empty()),
         "{err:?}"
     );
 }
@@ -211,6 +265,7 @@ async fn oversized_and_empty_error_bodies_map_cleanly() {
         Error::Server {
             status: 500,
             message,
+            ..
         } => assert!(
             message.len() <= 515 && message.ends_with("..."),
             "{}",

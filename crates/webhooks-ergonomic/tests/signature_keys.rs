@@ -345,7 +345,7 @@ async fn a_503_on_a_get_is_retried_and_a_404_on_get_is_not_found() {
 #[cfg(feature = "verify")]
 mod key_source {
     use super::*;
-    use webhooks_ergonomic::callbacks::KeySource;
+    use webhooks_ergonomic::callbacks::{KeySource, KeySourceErrorKind};
 
     #[tokio::test]
     async fn the_client_as_key_source_passes_key_and_enabled_flag_through() {
@@ -384,5 +384,43 @@ mod key_source {
             "{unauthorized}"
         );
         assert!(!unauthorized.to_string().contains(SECRET));
+    }
+
+    #[tokio::test]
+    async fn the_client_as_key_source_tells_bad_credentials_from_an_api_that_is_down() {
+        let server = Server::start(vec![
+            answer(401, r#"{"message":"Unauthorized"}"#),
+            answer(
+                403,
+                r#"{"message":"This feature has not been enabled in your account."}"#,
+            ),
+            answer(503, r#"{"message":"Service unavailable"}"#),
+            answer(429, r#"{"message":"Too many requests"}"#),
+            answer(500, r#"{"message":"Internal error"}"#),
+            answer(200, key_json(KEY, true, false)),
+        ])
+        .await;
+        let source = Client::builder()
+            .base_url(&server.url)
+            .credentials("key123", SECRET)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        for (status, kind) in [
+            (401, KeySourceErrorKind::Unauthorized),
+            (403, KeySourceErrorKind::Unauthorized),
+            (503, KeySourceErrorKind::Unavailable),
+            (429, KeySourceErrorKind::Unavailable),
+            (500, KeySourceErrorKind::Unavailable),
+            (200, KeySourceErrorKind::InvalidAnswer),
+        ] {
+            let err = source.fetch(KEY).await.unwrap_err();
+            assert_eq!(err.kind(), kind, "{status}: {err}");
+            assert_eq!(
+                err.is_temporary(),
+                kind == KeySourceErrorKind::Unavailable,
+                "{status}"
+            );
+        }
     }
 }

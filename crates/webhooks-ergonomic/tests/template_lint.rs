@@ -561,3 +561,28 @@ fn a_line_comment_after_a_foreach_is_a_velocity_surprise_and_one_before_is_not()
         [(2, 1)]
     );
 }
+
+#[test]
+fn a_render_failure_that_depends_on_the_data_does_not_hide_another_events_fault() {
+    // RECEIVED_MMS: `.get(9)` past the end of its attachments stops the render (Velocity 1.7
+    // renders nothing). DELIVERED_DR has no attachments, renders, and writes `delivered`
+    // unquoted: invalid JSON. Only budget failures stop the linter rendering the next event.
+    let template = r#"{"s": $status#if($attachments)$attachments.get(9)#end}"#;
+    let findings = lint(
+        template,
+        &[Event::ReceivedMms, Event::DeliveredDr],
+        Encoding::Json,
+    );
+    let stopped: Vec<_> = findings
+        .iter()
+        .filter(|f| f.message.contains("past the end of the list"))
+        .map(|f| f.events.clone())
+        .collect();
+    assert_eq!(stopped, [vec![Event::ReceivedMms]], "{findings:#?}");
+    assert!(
+        findings.iter().any(|f| f.kind == FindingKind::InvalidOutput
+            && f.events == [Event::DeliveredDr]
+            && !f.message.contains("render stops")),
+        "{findings:#?}"
+    );
+}

@@ -18,8 +18,8 @@ use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use webhooks_ergonomic::callbacks::{
-    FETCH_BURST, FETCH_REFILL, KeySource, KeySourceError, MISSING_TTL, PublishedKey, Verifier,
-    VerifyError, key_source_fn, signed_bytes,
+    FETCH_BURST, FETCH_REFILL, KeySource, KeySourceError, KeySourceErrorKind, MISSING_TTL,
+    PublishedKey, ReceiveError, Verifier, VerifyError, key_source_fn, signed_bytes,
 };
 
 const OLD: &str = "11111111-2222-4333-8444-555555555555";
@@ -264,7 +264,7 @@ async fn a_failing_source_is_a_temporary_error_not_a_rejection_and_is_asked_agai
     let headers = signed(&keys()[1], NEW, &clock);
     let err = check(&verifier, &headers).await.unwrap_err();
     assert!(
-        matches!(&err, VerifyError::KeySourceUnavailable { key_id, reason }
+        matches!(&err, VerifyError::KeySourceUnavailable { key_id, reason, .. }
             if key_id == NEW && reason.contains("connection refused")),
         "{err}"
     );
@@ -272,6 +272,7 @@ async fn a_failing_source_is_a_temporary_error_not_a_rejection_and_is_asked_agai
         err.is_temporary(),
         "a receiver answers 5xx so the platform retries"
     );
+    assert_eq!(err.status(), http::StatusCode::SERVICE_UNAVAILABLE);
 
     // Not remembered as missing: once the API is back, the next callback verifies.
     api.down.store(false, Ordering::SeqCst);
@@ -451,4 +452,38 @@ async fn a_source_answering_a_garbage_key_is_an_invalid_key_error_remembered_as_
         Err(VerifyError::UnknownKeyId { .. })
     ));
     assert_eq!(api.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_source_refusing_the_receivers_credentials_is_not_temporary_and_answers_500() {
+    let refusing = key_source_fn(|_key_id: String| async {
+        Err::<Option<PublishedKey>, _>(KeySourceError::with_kind(
+            KeySourceErrorKind::Unauthorized,
+            "unauthorized: check the API key and secret",
+        ))
+    });
+    let clock = Clock::new();
+    let now = clock.clone();
+    let verifier = Verifier::new()
+        .key_source(refusing)
+        .clock(move || now.now());
+    let err = check(&verifier, &signed(&keys()[1], NEW, &clock))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            VerifyError::KeySourceUnavailable {
+                kind: KeySourceErrorKind::Unauthorized,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.is_temporary(), "waiting fixes nothing: {err}");
+    assert_eq!(err.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        ReceiveError::from(err).status(),
+        http::StatusCode::INTERNAL_SERVER_ERROR
+    );
 }

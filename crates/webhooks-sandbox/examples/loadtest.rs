@@ -368,7 +368,7 @@ impl Bare {
             BareAuth::Hmac(HmacSigner::new(
                 Credentials::new(API_KEY, API_SECRET),
                 HmacAlgorithm::Sha1,
-            ))
+            )?)
         } else {
             let token = BASE64.encode(format!("{API_KEY}:{API_SECRET}"));
             BareAuth::Basic(format!("Basic {token}").parse()?)

@@ -96,7 +96,7 @@ async fn sdk_signed(
     date: SystemTime,
     tamper: impl FnOnce(&mut Vec<(&'static str, String)>, &mut Option<Vec<u8>>, &mut String),
 ) -> Answer {
-    let signer = HmacSigner::new(Credentials::new(KEY, SECRET), HmacAlgorithm::Sha1);
+    let signer = HmacSigner::new(Credentials::new(KEY, SECRET), HmacAlgorithm::Sha1).unwrap();
     let signed = signer.headers(method.as_str(), target, body.as_deref(), date);
     let mut headers = vec![
         ("date", signed.date.clone()),
@@ -278,7 +278,7 @@ async fn hmac_is_rejected_when_stale_tampered_or_wrong() {
     let webhook = api.create(&create_body("https://example.com/m")).await;
     let item = format!("/v1/webhooks/messages/{}", webhook.id);
     let patch = Some(json!({"template": "x"}).to_string().into_bytes());
-    let signer = HmacSigner::new(Credentials::new(KEY, SECRET), HmacAlgorithm::Sha1);
+    let signer = HmacSigner::new(Credentials::new(KEY, SECRET), HmacAlgorithm::Sha1).unwrap();
     let as_post = signer.headers("POST", &item, patch.as_deref(), now);
     let unsigned = Api {
         authorization: None,
@@ -377,7 +377,7 @@ async fn malformed_or_missing_authorization_is_401() {
         .await
         .error(StatusCode::UNAUTHORIZED);
     // A signed request without a Date header.
-    let signer = HmacSigner::new(Credentials::new(KEY, SECRET), HmacAlgorithm::Sha1);
+    let signer = HmacSigner::new(Credentials::new(KEY, SECRET), HmacAlgorithm::Sha1).unwrap();
     let signed = signer.headers("GET", "/v1/webhooks/messages", None, SystemTime::now());
     let answer = unsigned
         .send_with(

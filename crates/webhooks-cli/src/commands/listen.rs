@@ -143,13 +143,8 @@ async fn receive(
     let (callback, key_id) = match typed(&listener, &method, &uri, &headers, &body).await {
         Ok(typed) => typed,
         Err(err) => {
-            let status = match &err {
-                ReceiveError::Verify(err) if err.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
-                ReceiveError::Verify(_) => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::BAD_REQUEST,
-            };
             reject(&method, &uri, &err.to_string());
-            return (status, err.to_string()).into_response();
+            return (err.status(), err.to_string()).into_response();
         }
     };
     let (response, forwarded) = match &listener.forward {

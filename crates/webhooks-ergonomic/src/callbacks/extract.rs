@@ -49,8 +49,8 @@ pub enum CallbackRejection {
     /// failed): the body extractor's own answer (413, 400, ...).
     #[error("the callback body could not be read: {0}")]
     Body(#[from] BytesRejection),
-    /// The signature was not accepted: 401; or the key could not be fetched
-    /// ([`VerifyError::is_temporary`]): 503, so the platform retries.
+    /// The signature was not accepted: 401; or the key could not be fetched: 503 when
+    /// [`VerifyError::is_temporary`], so the platform retries, else 500.
     #[error(transparent)]
     Verify(#[from] VerifyError),
     /// The signature verified but the body could not be read as a [`Callback`]: 400.
@@ -59,12 +59,12 @@ pub enum CallbackRejection {
 }
 
 impl CallbackRejection {
-    /// The status the rejection answers with.
+    /// The status the rejection answers with: the body extractor's own, or
+    /// [`VerifyError::status`] (401, 503 or 500), or 400 for a body that is not a callback.
     pub fn status(&self) -> StatusCode {
         match self {
             CallbackRejection::Body(rejection) => rejection.status(),
-            CallbackRejection::Verify(err) if err.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
-            CallbackRejection::Verify(_) => StatusCode::UNAUTHORIZED,
+            CallbackRejection::Verify(err) => err.status(),
             CallbackRejection::Parse(_) => StatusCode::BAD_REQUEST,
         }
     }
@@ -72,19 +72,24 @@ impl CallbackRejection {
 
 impl IntoResponse for CallbackRejection {
     fn into_response(self) -> Response {
+        let status = self.status();
         match self {
             CallbackRejection::Body(rejection) => rejection.into_response(),
             CallbackRejection::Verify(err) if err.is_temporary() => {
                 tracing::error!(error = %err, "callback not checked: signature key unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, format!("{err}\n")).into_response()
+                (status, format!("{err}\n")).into_response()
+            }
+            CallbackRejection::Verify(err @ VerifyError::KeySourceUnavailable { .. }) => {
+                tracing::error!(error = %err, "callback not checked: the key source needs fixing");
+                (status, format!("{err}\n")).into_response()
             }
             CallbackRejection::Verify(err) => {
                 tracing::warn!(error = %err, "callback rejected: signature not accepted");
-                (StatusCode::UNAUTHORIZED, format!("{err}\n")).into_response()
+                (status, format!("{err}\n")).into_response()
             }
             CallbackRejection::Parse(err) => {
                 tracing::warn!(error = %err, "callback rejected: unreadable body");
-                (StatusCode::BAD_REQUEST, format!("{err}\n")).into_response()
+                (status, format!("{err}\n")).into_response()
             }
         }
     }

@@ -124,6 +124,7 @@ impl KeyCache {
                 Ok(None) => Err(unknown(&key_id)),
                 Err(err) => Err(VerifyError::KeySourceUnavailable {
                     key_id: key_id.clone(),
+                    kind: err.kind(),
                     reason: err.to_string(),
                 }),
             };

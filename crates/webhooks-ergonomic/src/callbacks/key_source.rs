@@ -49,21 +49,65 @@ impl fmt::Debug for PublishedKey {
     }
 }
 
-/// A key source could not answer (a transport error, a 5xx, a timeout): whether the key exists
-/// is unknown, so the callback is answered as a temporary failure, not as a forgery.
+/// Why a key source could not answer, as far as a receiver must act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeySourceErrorKind {
+    /// The source could not be reached or failed for now (a timeout, a refused connection, a
+    /// 429 or 5xx): the same request may succeed later. The callback is answered 503 and the
+    /// platform retries it.
+    Unavailable,
+    /// The source refused the receiver's own credentials (401), or the account lacks the
+    /// feature (403): nothing changes until someone fixes the configuration. The callback is
+    /// answered 500 (the receiver is broken, not the callback).
+    Unauthorized,
+    /// The source answered, but not with anything a key can be read from (a key without its
+    /// public half, an answer that does not decode): fixed only where the source is.
+    /// Answered 500.
+    InvalidAnswer,
+}
+
+impl KeySourceErrorKind {
+    /// Whether asking again later may succeed ([`Unavailable`](Self::Unavailable)).
+    pub fn is_temporary(self) -> bool {
+        matches!(self, KeySourceErrorKind::Unavailable)
+    }
+}
+
+/// A key source could not answer: whether the key exists is unknown, so the callback is not
+/// judged a forgery. [`kind`](Self::kind) says whether to wait (a transport error, a 5xx) or to
+/// fix something (the source refused the receiver's credentials).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct KeySourceError {
+    kind: KeySourceErrorKind,
     message: String,
 }
 
 impl KeySourceError {
-    /// An error saying why the source could not answer. Keep credentials out of it: the
-    /// message reaches the verifier's error and, through it, logs.
+    /// The source could not answer for now ([`KeySourceErrorKind::Unavailable`]). Keep
+    /// credentials out of `reason`: the message reaches the verifier's error and, through it,
+    /// logs.
     pub fn new(reason: impl fmt::Display) -> Self {
+        KeySourceError::with_kind(KeySourceErrorKind::Unavailable, reason)
+    }
+
+    /// An error of `kind`, saying why.
+    pub fn with_kind(kind: KeySourceErrorKind, reason: impl fmt::Display) -> Self {
         KeySourceError {
+            kind,
             message: reason.to_string(),
         }
+    }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> KeySourceErrorKind {
+        self.kind
+    }
+
+    /// Whether asking again later may succeed.
+    pub fn is_temporary(&self) -> bool {
+        self.kind.is_temporary()
     }
 }
 

@@ -133,7 +133,9 @@ mod verify;
 pub use key_cache::{FETCH_BURST, FETCH_REFILL, MAX_KEY_ID_LEN, MAX_MISSING, MISSING_TTL};
 #[cfg(feature = "verify")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
-pub use key_source::{FnKeySource, KeySource, KeySourceError, PublishedKey, key_source_fn};
+pub use key_source::{
+    FnKeySource, KeySource, KeySourceError, KeySourceErrorKind, PublishedKey, key_source_fn,
+};
 #[cfg(feature = "verify")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub use verify::{

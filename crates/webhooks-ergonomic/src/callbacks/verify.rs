@@ -17,7 +17,7 @@ use sha2::{Digest, Sha224, Sha256, Sha512};
 
 use super::ids::KeyId;
 use super::key_cache::{KeyCache, MAX_KEY_ID_LEN};
-use super::key_source::KeySource;
+use super::key_source::{KeySource, KeySourceErrorKind};
 use super::payload::{Callback, ParseError, excerpt};
 
 /// `X-MessageMedia-Signature`: the base64 RSA signature.
@@ -236,12 +236,16 @@ pub enum VerifyError {
         /// The key id received (trimmed, lowercase, at most 64 characters of it).
         key_id: String,
     },
-    /// The key source could not say whether the key exists (a transport error, a 5xx): the
-    /// callback may be genuine, so answer with a 5xx and let the platform retry.
+    /// The key source could not say whether the key exists: the callback may be genuine, so
+    /// it is answered with a 5xx and the platform retries it. `kind` says whether the source
+    /// failed for now (a transport error, a 5xx: 503) or needs fixing (it refused the
+    /// receiver's credentials: 500).
     #[error("signature key `{key_id}` could not be fetched: {reason}")]
     KeySourceUnavailable {
         /// The key id received (trimmed, lowercase).
         key_id: String,
+        /// What kind of failure the source reported.
+        kind: KeySourceErrorKind,
         /// Why the source could not answer.
         reason: String,
     },
@@ -300,14 +304,26 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// Whether the callback was not judged at all (the key source failed or was throttled),
-    /// as opposed to judged and refused: answer 503 rather than 401, so the platform retries
-    /// a genuine callback instead of a receiver refusing it for good.
+    /// Whether the callback was not judged for a reason that passes (the key source failed
+    /// for now, or was throttled), as opposed to judged and refused, or not judged because the
+    /// receiver is misconfigured: answer 503, so the platform retries a genuine callback.
     pub fn is_temporary(&self) -> bool {
-        matches!(
-            self,
-            VerifyError::KeySourceUnavailable { .. } | VerifyError::KeyLookupThrottled { .. }
-        )
+        match self {
+            VerifyError::KeySourceUnavailable { kind, .. } => kind.is_temporary(),
+            VerifyError::KeyLookupThrottled { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The status to answer the platform with: 503 when [`is_temporary`](Self::is_temporary),
+    /// 500 when the key source needs fixing (the receiver's fault, not the callback's), 401
+    /// when the signature was not accepted. The platform retries any non-2xx answer.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            _ if self.is_temporary() => http::StatusCode::SERVICE_UNAVAILABLE,
+            VerifyError::KeySourceUnavailable { .. } => http::StatusCode::INTERNAL_SERVER_ERROR,
+            _ => http::StatusCode::UNAUTHORIZED,
+        }
     }
 }
 
@@ -315,13 +331,24 @@ impl VerifyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReceiveError {
-    /// The signature was not accepted (answer 401, or 503 when
-    /// [`VerifyError::is_temporary`]).
+    /// The signature was not accepted, or could not be checked ([`VerifyError::status`]:
+    /// 401, 503 or 500).
     #[error(transparent)]
     Verify(#[from] VerifyError),
     /// The signature was good but the body could not be read (answer 400).
     #[error(transparent)]
     Parse(#[from] ParseError),
+}
+
+impl ReceiveError {
+    /// The status to answer the platform with: [`VerifyError::status`], or 400 for a body
+    /// that is not a callback.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            ReceiveError::Verify(err) => err.status(),
+            ReceiveError::Parse(_) => http::StatusCode::BAD_REQUEST,
+        }
+    }
 }
 
 /// How far a callback's `Date` may be from now, either way, by default: the window svix,

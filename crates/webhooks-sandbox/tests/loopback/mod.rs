@@ -213,5 +213,9 @@ pub fn generated_client(base: &str, account: Option<&str>) -> webhooks_client::C
         .default_headers(headers)
         .build()
         .unwrap();
-    webhooks_client::Client::new_with_client(base, http, webhooks_client::hooks::Inner::new())
+    webhooks_client::Client::new_with_client(
+        base,
+        http,
+        webhooks_client::hooks::Signing::unsigned(),
+    )
 }

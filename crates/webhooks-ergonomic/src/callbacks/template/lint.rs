@@ -6,6 +6,7 @@ use super::Template;
 use super::event_data::EventData;
 use super::parse::line_column;
 use super::render::Trace;
+use super::render_error::RenderErrorKind;
 use super::syntax::{Comparison, Expr, Member, MemberKind, Node, Operand, Reference, Target};
 use super::variable::Variable;
 use super::wellformed;
@@ -732,9 +733,14 @@ fn output_findings(template: &Template, events: &[Event], encoding: Encoding) ->
                 None => continue,
             },
         };
-        let (at, message) = fault;
-        // A runaway render runs away for every event: render it once, not once per event.
-        let runaway = message.starts_with(RENDER_STOPS);
+        let (at, fault) = fault;
+        // A render that ran out of budget runs out for every event: render it once, not once
+        // per event. A failure that depends on the data (`.get(n)` past the end) does not.
+        let runaway = matches!(
+            fault,
+            Fault::Stopped(RenderErrorKind::OutputTooLarge | RenderErrorKind::TooManySteps)
+        );
+        let message = fault.to_string();
         match faults
             .iter_mut()
             .find(|(k, a, m, _)| *k == kind && *a == at && *m == message)
@@ -783,19 +789,37 @@ fn output_findings(template: &Template, events: &[Event], encoding: Encoding) ->
         .collect()
 }
 
+/// What is wrong with a template's output for one event's data.
+#[derive(Debug)]
+enum Fault {
+    /// The render stopped.
+    Stopped(RenderErrorKind),
+    /// The output is not well-formed for the encoding.
+    Invalid(String),
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Stopped(kind) => write!(f, "{RENDER_STOPS}{kind}"),
+            Fault::Invalid(fault) => f.write_str(fault),
+        }
+    }
+}
+
 /// Renders and checks; the template offset of the fault and what it is.
-fn check(template: &Template, data: &EventData, encoding: Encoding) -> Option<(usize, String)> {
+fn check(template: &Template, data: &EventData, encoding: Encoding) -> Option<(usize, Fault)> {
     let mut marks = Marks::default();
     let mut out = String::new();
     if let Err(err) = template.render_traced(data, &mut out, &mut marks) {
-        return Some((err.offset(), format!("{RENDER_STOPS}{}", err.kind())));
+        return Some((err.offset(), Fault::Stopped(err.kind())));
     }
     wellformed::check(encoding, &out)
         .err()
         .map(|(offset, fault)| {
             (
                 marks.source_of(offset, out.len(), template.source().len()),
-                fault,
+                Fault::Invalid(fault),
             )
         })
 }
