@@ -186,31 +186,5 @@ pub async fn read_capped(response: reqwest::Response, limit: usize) -> (Vec<u8>,
     (body, true)
 }
 
-/// At most `limit` bytes of `body` as text (lossy UTF-8), trimmed, cut at a char boundary,
-/// with `...` when cut.
-pub fn excerpt(body: &[u8], limit: usize) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.len() <= limit {
-        text.to_owned()
-    } else {
-        let mut end = limit;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}...", &text[..end])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::excerpt;
-
-    #[test]
-    fn excerpt_cuts_at_a_char_boundary_and_marks_the_cut() {
-        assert_eq!(excerpt(b"  short  ", 10), "short");
-        assert_eq!(excerpt("ééé".as_bytes(), 3), "é...");
-        assert_eq!(excerpt(b"", 10), "");
-        assert_eq!(excerpt(&[0xff, b'a'], 10), "\u{fffd}a");
-    }
-}
+/// The excerpt rule every crate of the workspace follows (`webhooks_vocabulary::excerpt`).
+pub use webhooks_vocabulary::excerpt;

@@ -35,7 +35,12 @@
 #![forbid(unsafe_code)]
 
 pub mod hooks;
-pub mod open;
+
+/// Open enums: what the generated types decode a value they do not know into (the contract's
+/// `x-open-enum`). The same type as `webhooks_vocabulary::Open`.
+pub mod open {
+    pub use webhooks_vocabulary::Open;
+}
 
 #[allow(
     missing_docs,

@@ -68,10 +68,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
-pub mod callbacks;
 mod client;
 pub mod error;
-pub mod event;
 mod model;
 pub mod retry;
 pub mod rules;
@@ -81,13 +79,32 @@ mod webhooks;
 pub use auth::{AuthMode, Credentials, HmacAlgorithm};
 pub use client::{Client, ClientBuilder, Region, USER_AGENT};
 pub use error::{Error, Result};
-pub use event::{CallbackMethod, Encoding, Event, Open};
 pub use model::{Page, Webhook, WebhookId};
 pub use retry::RetryPolicy;
-pub use signature_keys::{SignatureKey, SignatureKeyId, SignatureKeys};
+pub use signature_keys::{
+    CreateSignatureKey, DeleteSignatureKey, DisableSignatureKey, EnableSignatureKey,
+    GetEnabledSignatureKey, GetSignatureKey, ListAllSignatureKeys, ListSignatureKeys, SignatureKey,
+    SignatureKeyId, SignatureKeys,
+};
 pub use webhooks::{
     CreateWebhook, DeleteWebhook, ListAllWebhooks, ListWebhooks, UpdateWebhook, Webhooks,
 };
+pub use webhooks_vocabulary::{CallbackMethod, Encoding, Event, Open};
+
+/// The vocabulary subscriptions and callbacks share ([`webhooks_vocabulary`]): events, the
+/// callback method and encoding, and [`Open`] for values this release does not know.
+pub mod event {
+    pub use webhooks_vocabulary::{
+        CallbackMethod, Encoding, Event, InvalidEventName, Open, UnknownValue,
+    };
+}
+
+/// The receiving side: the `webhooks-callbacks` crate, re-exported so the paths of earlier
+/// releases keep working. A service that only receives callbacks should depend on
+/// `webhooks-callbacks` directly (no HTTP client); this re-export goes in the next release.
+/// Its verification needs the `verify` feature, its extractor `axum`, its templates
+/// `template`.
+pub use webhooks_callbacks as callbacks;
 
 /// The spec-exact types generated from the OpenAPI contract, for code that needs the wire shapes.
 pub use webhooks_client::types as wire;

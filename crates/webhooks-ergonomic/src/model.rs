@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use webhooks_client::open::Open;
 use webhooks_client::types as wire;
 
-use crate::event::{CallbackMethod, Encoding, Event};
+use webhooks_vocabulary::{CallbackMethod, Encoding, Event, Open};
+
+use crate::error::{Error, Result};
 
 /// The id of a webhook (a UUID).
 #[derive(
@@ -182,18 +183,17 @@ impl<T> Page<T> {
     }
 }
 
-pub(crate) fn event_to_wire(event: Event) -> wire::Event {
-    match event {
-        Event::ReceivedSms => wire::Event::ReceivedSms,
-        Event::OptOutSms => wire::Event::OptOutSms,
-        Event::ReceivedMms => wire::Event::ReceivedMms,
-        Event::EnrouteDr => wire::Event::EnrouteDr,
-        Event::ExpiredDr => wire::Event::ExpiredDr,
-        Event::RejectedDr => wire::Event::RejectedDr,
-        Event::FailedDr => wire::Event::FailedDr,
-        Event::DeliveredDr => wire::Event::DeliveredDr,
-        Event::SubmittedDr => wire::Event::SubmittedDr,
-    }
+/// A vocabulary value as the contract's closed enum of the same values, matched by wire name.
+/// The vocabulary crate may one day name a value this contract does not: that is a
+/// [`Error::Validation`] of `field` before any I/O, never a request the server would refuse.
+pub(crate) fn to_wire<D: fmt::Display, W: FromStr>(field: &str, value: D) -> Result<W> {
+    let name = value.to_string();
+    name.parse().map_err(|_| {
+        Error::validation(
+            field,
+            format!("`{name}` is not a value of this release's contract"),
+        )
+    })
 }
 
 pub(crate) fn event_from_wire(event: wire::Event) -> Event {
@@ -210,16 +210,6 @@ pub(crate) fn event_from_wire(event: wire::Event) -> Event {
     }
 }
 
-pub(crate) fn method_to_wire(method: CallbackMethod) -> wire::HttpMethod {
-    match method {
-        CallbackMethod::Get => wire::HttpMethod::Get,
-        CallbackMethod::Post => wire::HttpMethod::Post,
-        CallbackMethod::Put => wire::HttpMethod::Put,
-        CallbackMethod::Patch => wire::HttpMethod::Patch,
-        CallbackMethod::Delete => wire::HttpMethod::Delete,
-    }
-}
-
 pub(crate) fn method_from_wire(method: wire::HttpMethod) -> CallbackMethod {
     match method {
         wire::HttpMethod::Get => CallbackMethod::Get,
@@ -227,14 +217,6 @@ pub(crate) fn method_from_wire(method: wire::HttpMethod) -> CallbackMethod {
         wire::HttpMethod::Put => CallbackMethod::Put,
         wire::HttpMethod::Patch => CallbackMethod::Patch,
         wire::HttpMethod::Delete => CallbackMethod::Delete,
-    }
-}
-
-pub(crate) fn encoding_to_wire(encoding: Encoding) -> wire::Encoding {
-    match encoding {
-        Encoding::Json => wire::Encoding::Json,
-        Encoding::FormEncoded => wire::Encoding::FormEncoded,
-        Encoding::Xml => wire::Encoding::Xml,
     }
 }
 
@@ -246,13 +228,13 @@ pub(crate) fn encoding_from_wire(encoding: wire::Encoding) -> Encoding {
     }
 }
 
-/// The open wire value of an open event: a known one maps variant to variant, an unknown one
-/// keeps its text.
+/// The open wire value of an open event: it is sent by its name, so a name the contract does
+/// not know goes as `Open::Unknown` (the API judges it), exactly as an unknown one.
 pub(crate) fn open_event_to_wire(event: &Open<Event>) -> Open<wire::Event> {
-    match event {
-        Open::Known(event) => Open::Known(event_to_wire(*event)),
-        Open::Unknown(raw) => Open::Unknown(raw.clone()),
-    }
+    event
+        .as_wire()
+        .parse()
+        .unwrap_or_else(|never| match never {})
 }
 
 fn open_from_wire<W, D>(value: Open<W>, from_wire: impl FnOnce(W) -> D) -> Open<D> {
@@ -388,17 +370,30 @@ mod tests {
     #[test]
     fn vocabulary_round_trips_through_the_wire_types() {
         for event in Event::ALL {
-            assert_eq!(event_from_wire(event_to_wire(event)), event);
-            assert_eq!(event_to_wire(event).to_string(), event.as_str());
+            let on_wire: wire::Event = to_wire("events", event).unwrap();
+            assert_eq!(event_from_wire(on_wire), event);
+            assert_eq!(
+                open_event_to_wire(&Open::Known(event)),
+                Open::Known(on_wire)
+            );
         }
         for method in CallbackMethod::ALL {
-            assert_eq!(method_from_wire(method_to_wire(method)), method);
-            assert_eq!(method_to_wire(method).to_string(), method.as_str());
+            let on_wire: wire::HttpMethod = to_wire("method", method).unwrap();
+            assert_eq!(method_from_wire(on_wire), method);
         }
         for encoding in Encoding::ALL {
-            assert_eq!(encoding_from_wire(encoding_to_wire(encoding)), encoding);
-            assert_eq!(encoding_to_wire(encoding).to_string(), encoding.as_str());
+            let on_wire: wire::Encoding = to_wire("encoding", encoding).unwrap();
+            assert_eq!(encoding_from_wire(on_wire), encoding);
         }
+        assert_eq!(
+            open_event_to_wire(&Open::Unknown("RECEIVED_RCS".into())),
+            Open::Unknown("RECEIVED_RCS".into())
+        );
+        let err = to_wire::<_, wire::Encoding>("encoding", "CSV").unwrap_err();
+        assert!(
+            matches!(&err, Error::Validation { field, .. } if field == "encoding"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use webhooks_ergonomic::callbacks::{Callback, VerifiedCallback, Verifier};
+use webhooks_callbacks::{Callback, VerifiedCallback, Verifier};
 use webhooks_ergonomic::signature_keys::Digest;
 use webhooks_ergonomic::{CallbackMethod, Client, Encoding, Event, SignatureKeyId};
 use webhooks_sandbox::{Sandbox, SimulatedEvent};

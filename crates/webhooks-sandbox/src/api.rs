@@ -13,8 +13,8 @@ use axum::routing::{get, patch, post};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use webhooks_ergonomic::callbacks::template::EventDataError;
 use webhooks_ergonomic::rules;
+use webhooks_template::EventDataError;
 
 use crate::authenticated::Authenticated;
 use crate::delivery::{Deliverer, SimulatedEvent};

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::{DEFAULT_CREDENTIALS, DEFAULT_LISTEN_BACKLOG, DigestType, Sandbox, SandboxHandle};
+use crate::{DEFAULT_CREDENTIALS, DEFAULT_LISTEN_BACKLOG, Digest, Sandbox, SandboxHandle};
 
 /// The sandbox's flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,7 +52,7 @@ pub struct SandboxArgs {
     pub sign_callbacks: bool,
     /// The digest of the key --sign-callbacks starts with: SHA224, SHA256 or SHA512.
     #[arg(long, default_value = "SHA256", requires = "sign_callbacks")]
-    pub signature_digest: DigestType,
+    pub signature_digest: Digest,
 }
 
 /// The sandbox's own endpoints, for `--help`.

@@ -7,10 +7,8 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
-use webhooks_ergonomic::callbacks::template::{
-    EventData, EventDataError, Template, default_template,
-};
 use webhooks_ergonomic::{CallbackMethod, Event};
+use webhooks_template::{EventData, EventDataError, Template, default_template};
 
 use crate::signing::CallbackSigner;
 use crate::store::{DeliveryLog, StoredWebhook};

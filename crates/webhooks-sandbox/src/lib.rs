@@ -98,8 +98,8 @@ use tokio::sync::oneshot;
 
 pub use delivery::{DeliveryAttempt, SimulatedEvent};
 pub use faults::{Fault, Operation};
-pub use signing::{DigestType, SignatureKey};
-pub use webhooks_ergonomic::callbacks::template::EventDataError;
+pub use signing::{Digest, SignatureKey};
+pub use webhooks_template::EventDataError;
 
 /// The credentials the sandbox accepts when none are configured.
 pub const DEFAULT_CREDENTIALS: (&str, &str) = ("sandbox-key", "sandbox-secret");
@@ -120,7 +120,7 @@ pub struct SandboxBuilder {
     backlog: u32,
     time_scale: f64,
     sign_callbacks: bool,
-    digest: DigestType,
+    digest: Digest,
 }
 
 /// The sandbox; start one with [`Sandbox::builder`].
@@ -139,7 +139,7 @@ impl Sandbox {
             backlog: DEFAULT_LISTEN_BACKLOG,
             time_scale: 1.0,
             sign_callbacks: false,
-            digest: DigestType::Sha256,
+            digest: Digest::Sha256,
         }
     }
 }
@@ -209,8 +209,8 @@ impl SandboxBuilder {
     }
 
     /// The digest of the key [`SandboxBuilder::sign_callbacks`] creates (default
-    /// [`DigestType::Sha256`]).
-    pub fn signature_digest(mut self, digest: DigestType) -> Self {
+    /// [`Digest::Sha256`]).
+    pub fn signature_digest(mut self, digest: Digest) -> Self {
         self.digest = digest;
         self
     }
@@ -290,7 +290,7 @@ impl SandboxHandle {
     ///
     /// Each callback's body is the webhook's template (or the default payload of its
     /// encoding) rendered with the event's data, by the same engine as
-    /// `webhooks_ergonomic::callbacks::template`. Data that does not make template variables
+    /// `webhooks_template`. Data that does not make template variables
     /// (an unknown field, a wrong type) is refused before anything is delivered.
     pub async fn trigger_event(&self, event: SimulatedEvent) -> Result<usize, EventDataError> {
         let account = event
@@ -360,7 +360,7 @@ impl SandboxHandle {
 async fn enable_new_key(
     store: &store::Store,
     account: &str,
-    digest: DigestType,
+    digest: Digest,
 ) -> std::io::Result<()> {
     let signer = tokio::task::spawn_blocking(move || signing::CallbackSigner::generate(digest))
         .await

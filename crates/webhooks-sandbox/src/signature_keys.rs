@@ -23,13 +23,13 @@ use uuid::Uuid;
 
 use crate::api::{ApiError, App, Handled, error, invalid_with, json_body, query_pairs, respond};
 use crate::authenticated::Authenticated;
-use crate::signing::{CallbackSigner, DigestType, SignatureKey};
+use crate::signing::{CallbackSigner, Digest, SignatureKey};
 use crate::store::StoreError;
 
 const NOT_FOUND: &str = "Entity not found";
 const NONE_ENABLED: &str = "Currently no key is enabled";
 /// The digests the API accepts, by the names it accepts (no `SHA-256` spelling here).
-const DIGESTS: [DigestType; 3] = [DigestType::Sha224, DigestType::Sha256, DigestType::Sha512];
+const DIGESTS: [Digest; 3] = [Digest::Sha224, Digest::Sha256, Digest::Sha512];
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -102,7 +102,7 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, request: Authenticated) -> 
 }
 
 /// The digest of a create body, after checking that its cipher is RSA.
-fn create_request(body: &Value) -> Result<DigestType, Vec<String>> {
+fn create_request(body: &Value) -> Result<Digest, Vec<String>> {
     let fields = body.as_object().cloned().unwrap_or_else(Map::new);
     let mut details = Vec::new();
     let digest = match fields.get("digest") {
@@ -238,7 +238,7 @@ mod tests {
     fn a_create_body_needs_a_known_digest_and_rsa() {
         assert_eq!(
             create_request(&json!({"digest": "SHA512", "cipher": "RSA"})),
-            Ok(DigestType::Sha512)
+            Ok(Digest::Sha512)
         );
         let details = create_request(&json!({"digest": "MD5", "cipher": "RA"})).unwrap_err();
         assert_eq!(

@@ -16,11 +16,10 @@ use http::{Method, Uri};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use uuid::Uuid;
-pub use webhooks_ergonomic::callbacks::{
-    CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, DigestType, KEY_ID_HEADER,
-    SIGNATURE_HEADER, signed_bytes,
+pub use webhooks_callbacks::{
+    CIPHER_TYPE_HEADER, DATE_HEADER, DIGEST_TYPE_HEADER, Digest, KEY_ID_HEADER, SIGNATURE_HEADER,
+    signed_bytes,
 };
 
 /// The size of the key the sandbox generates, in bits.
@@ -30,13 +29,13 @@ pub const KEY_BITS: usize = 2048;
 pub const CIPHER: &str = "RSA";
 
 /// The digest of `message` and the PKCS#1 v1.5 padding that names it.
-fn digest(digest: DigestType, message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
-    fn run<D: Digest + rsa::pkcs8::AssociatedOid>(message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
+fn digest(digest: Digest, message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
+    fn run<D: sha2::Digest + rsa::pkcs8::AssociatedOid>(message: &[u8]) -> (Vec<u8>, Pkcs1v15Sign) {
         (D::digest(message).to_vec(), Pkcs1v15Sign::new::<D>())
     }
     match digest {
-        DigestType::Sha224 => run::<sha2::Sha224>(message),
-        DigestType::Sha512 => run::<sha2::Sha512>(message),
+        Digest::Sha224 => run::<sha2::Sha224>(message),
+        Digest::Sha512 => run::<sha2::Sha512>(message),
         _ => run::<sha2::Sha256>(message),
     }
 }
@@ -53,7 +52,7 @@ pub struct SignatureKey {
     /// Always `RSA`.
     pub cipher: String,
     /// The digest callbacks are signed with.
-    pub digest: DigestType,
+    pub digest: Digest,
     /// When the key was generated (RFC 3339).
     pub created: String,
     /// Whether callbacks of its account are signed with it now.
@@ -66,7 +65,7 @@ pub struct CallbackSignature {
     /// `X-MessageMedia-Signature`.
     pub signature: String,
     /// `X-MessageMedia-Digest-Type`.
-    pub digest_type: DigestType,
+    pub digest_type: Digest,
     /// `X-MessageMedia-Key-Id`.
     pub key_id: Uuid,
     /// `Date` (IMF-fixdate), part of the signed bytes.
@@ -110,7 +109,7 @@ impl fmt::Debug for CallbackSigner {
 impl CallbackSigner {
     /// Generates a fresh [`KEY_BITS`]-bit key that signs with `digest`, not enabled. This takes
     /// a moment: call it off the async runtime's worker threads.
-    pub fn generate(digest: DigestType) -> Result<CallbackSigner, SignError> {
+    pub fn generate(digest: Digest) -> Result<CallbackSigner, SignError> {
         let private_key = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS)
             .map_err(|err| SignError(format!("could not generate the RSA key: {err}")))?;
         let created = time::OffsetDateTime::now_utc()
@@ -123,7 +122,7 @@ impl CallbackSigner {
     /// beside it.
     pub(crate) fn from_pkcs8_der(
         key_id: Uuid,
-        digest: DigestType,
+        digest: Digest,
         created: String,
         der: &[u8],
     ) -> Result<CallbackSigner, SignError> {
@@ -134,7 +133,7 @@ impl CallbackSigner {
 
     fn assemble(
         key_id: Uuid,
-        digest: DigestType,
+        digest: Digest,
         created: String,
         private_key: RsaPrivateKey,
     ) -> Result<CallbackSigner, SignError> {
@@ -198,7 +197,7 @@ mod tests {
 
     #[test]
     fn signatures_verify_with_the_published_key_and_not_after_tampering() {
-        let signer = CallbackSigner::generate(DigestType::Sha512).unwrap();
+        let signer = CallbackSigner::generate(Digest::Sha512).unwrap();
         let public =
             RsaPublicKey::from_public_key_der(&BASE64.decode(&signer.key().public_key).unwrap())
                 .unwrap();
@@ -209,7 +208,7 @@ mod tests {
         let signature = BASE64.decode(&signed.signature).unwrap();
         let check = |body: &[u8]| {
             let message = [b"POST /hook?a=1 HTTP/1.1", signed.date.as_bytes(), body].concat();
-            let hashed = sha2::Sha512::digest(&message);
+            let hashed = <sha2::Sha512 as sha2::Digest>::digest(&message);
             public
                 .verify(Pkcs1v15Sign::new::<sha2::Sha512>(), &hashed, &signature)
                 .is_ok()
@@ -220,25 +219,25 @@ mod tests {
 
     #[test]
     fn a_key_read_back_from_pkcs8_signs_like_the_original() {
-        let signer = CallbackSigner::generate(DigestType::Sha256).unwrap();
+        let signer = CallbackSigner::generate(Digest::Sha256).unwrap();
         let der = signer.private_pkcs8_der().unwrap();
         let back = CallbackSigner::from_pkcs8_der(
             signer.key().key_id,
-            DigestType::Sha256,
+            Digest::Sha256,
             signer.key().created.clone(),
             der.as_bytes(),
         )
         .unwrap();
         assert_eq!(back.key(), signer.key());
         assert!(
-            CallbackSigner::from_pkcs8_der(Uuid::nil(), DigestType::Sha256, String::new(), b"junk")
+            CallbackSigner::from_pkcs8_der(Uuid::nil(), Digest::Sha256, String::new(), b"junk")
                 .is_err()
         );
     }
 
     #[test]
     fn debug_hides_the_private_key() {
-        let signer = CallbackSigner::generate(DigestType::Sha256).unwrap();
+        let signer = CallbackSigner::generate(Digest::Sha256).unwrap();
         let debug = format!("{signer:?}");
         assert!(debug.contains("<redacted>") && debug.contains(&signer.key().public_key));
         assert!(!debug.contains("RsaPrivateKey") && !debug.contains("primes"));

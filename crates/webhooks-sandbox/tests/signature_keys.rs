@@ -16,7 +16,7 @@ use loopback::receiver::{Received, Receiver};
 use loopback::{Api, KEY, SECRET};
 use reqwest::StatusCode;
 use serde_json::{Map, json};
-use webhooks_ergonomic::callbacks::{
+use webhooks_callbacks::{
     FETCH_BURST, KEY_ID_HEADER, KeySource, KeySourceError, PublishedKey, Verifier, VerifyError,
 };
 use webhooks_ergonomic::signature_keys::Digest;

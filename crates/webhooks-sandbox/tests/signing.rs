@@ -12,9 +12,9 @@ use reqwest::StatusCode;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::{Map, json};
-use sha2::Digest;
+use sha2::Digest as _;
 use webhooks_ergonomic::Event;
-use webhooks_sandbox::{DigestType, SignatureKey, SimulatedEvent};
+use webhooks_sandbox::{Digest, SignatureKey, SimulatedEvent};
 
 /// Whether `received` carries a valid signature by `key`.
 fn verifies(received: &Received, key: &SignatureKey) -> bool {
@@ -49,7 +49,7 @@ fn verifies(received: &Received, key: &SignatureKey) -> bool {
 
 #[tokio::test]
 async fn callbacks_verify_with_the_published_key_for_each_digest() {
-    for digest in DigestType::ALL {
+    for digest in Digest::ALL {
         let sandbox = signing_sandbox(digest).await;
         let api = Api::new(&sandbox);
         let enabled = api.get("/v1/iam/signature_keys/enabled").await;
@@ -146,7 +146,7 @@ async fn callbacks_verify_with_the_published_key_for_each_digest() {
 
 #[tokio::test]
 async fn each_retry_is_signed_afresh() {
-    let sandbox = signing_sandbox(DigestType::Sha256).await;
+    let sandbox = signing_sandbox(Digest::Sha256).await;
     let api = Api::new(&sandbox);
     let mut receiver = Receiver::start(&[500]).await;
     api.create(&json!({
@@ -212,7 +212,7 @@ async fn without_signing_there_is_no_key_and_no_signature() {
 
 #[tokio::test]
 async fn the_public_key_is_a_2048_bit_rsa_key_and_debug_never_shows_the_private_one() {
-    let sandbox = signing_sandbox(DigestType::Sha224).await;
+    let sandbox = signing_sandbox(Digest::Sha224).await;
     let key = sandbox.signature_key().unwrap();
     let public =
         RsaPublicKey::from_public_key_der(&BASE64.decode(&key.public_key).unwrap()).unwrap();

@@ -9,11 +9,11 @@ use loopback::receiver::Receiver;
 use loopback::{Api, start};
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
+use webhooks_callbacks::Callback;
 use webhooks_ergonomic::Encoding;
 use webhooks_ergonomic::Event;
-use webhooks_ergonomic::callbacks::Callback;
-use webhooks_ergonomic::callbacks::template::{EventData, default_template};
 use webhooks_sandbox::{EventDataError, SimulatedEvent};
+use webhooks_template::{EventData, default_template};
 
 fn sms(content: &str) -> SimulatedEvent {
     let mut data = Map::new();

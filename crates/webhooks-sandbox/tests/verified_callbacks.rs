@@ -11,10 +11,10 @@ use loopback::receiver::{Received, Receiver};
 use loopback::{Api, KEY, SECRET, signing_sandbox};
 use serde_json::{Map, json};
 use tokio::sync::mpsc;
-use webhooks_ergonomic::Event;
-use webhooks_ergonomic::callbacks::{
-    Callback, DeliveryStatus, DigestType, VerifiedCallback, Verifier, VerifyError,
+use webhooks_callbacks::{
+    Callback, DeliveryStatus, Digest, VerifiedCallback, Verifier, VerifyError,
 };
+use webhooks_ergonomic::Event;
 use webhooks_sandbox::{Sandbox, SandboxHandle, SignatureKey, SimulatedEvent};
 
 /// The key as a receiver gets it: the enabled key's id, then that key (with its public half)
@@ -77,7 +77,7 @@ fn verify(verifier: &Verifier, received: &Received) -> Result<Callback, VerifyEr
 
 #[tokio::test]
 async fn the_verifier_accepts_sandbox_signatures_for_each_digest_and_rejects_tampering() {
-    for digest in DigestType::ALL {
+    for digest in Digest::ALL {
         let sandbox = signing_sandbox(digest).await;
         let key = published_key(&sandbox).await;
         let verifier = verifier_for(&[&key]).max_age(Duration::from_secs(300));
@@ -149,8 +149,8 @@ async fn the_verifier_accepts_sandbox_signatures_for_each_digest_and_rejects_tam
 #[tokio::test]
 async fn rotated_keys_are_chosen_by_id_and_unknown_ids_rejected() {
     let (old, new) = (
-        signing_sandbox(DigestType::Sha256).await,
-        signing_sandbox(DigestType::Sha512).await,
+        signing_sandbox(Digest::Sha256).await,
+        signing_sandbox(Digest::Sha512).await,
     );
     let (old_key, new_key) = (published_key(&old).await, published_key(&new).await);
     assert_ne!(old_key.key_id, new_key.key_id);
@@ -180,7 +180,7 @@ async fn rotated_keys_are_chosen_by_id_and_unknown_ids_rejected() {
 
 #[tokio::test]
 async fn the_axum_extractor_receives_signed_callbacks_and_refuses_unsigned_ones() {
-    let signing = signing_sandbox(DigestType::Sha256).await;
+    let signing = signing_sandbox(Digest::Sha256).await;
     let key = published_key(&signing).await;
     let (got, mut inbox) = mpsc::unbounded_channel::<Callback>();
     let app = axum::Router::new()

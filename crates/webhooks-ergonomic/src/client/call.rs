@@ -12,6 +12,18 @@ use webhooks_client::hooks::{ERROR_BODY_LIMIT, ERROR_EXCERPT_LIMIT, excerpt, rea
 use super::{Client, Shared};
 use crate::error::{Error, Result};
 
+/// The `account` setter of every request builder: one text, one default (the client's).
+macro_rules! account_setter {
+    () => {
+        /// Act for this sub-account (the `Account` header; overrides the client's).
+        pub fn account(mut self, account: impl Into<String>) -> Self {
+            self.account = Some(account.into());
+            self
+        }
+    };
+}
+pub(crate) use account_setter;
+
 /// The `Account` header: the sub-account a request acts for.
 static ACCOUNT: HeaderName = HeaderName::from_static("account");
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::ClientBuilder;
-pub(crate) use call::Operation;
+pub(crate) use call::{Operation, account_setter};
 pub use region::Region;
 
 use crate::auth::AuthMode;

@@ -1,9 +1,12 @@
 //! Create a signature key: [`CreateSignatureKey`].
 
-use super::account_setter;
-use super::key::{Cipher, Digest, SignatureKey, cipher_to_wire, digest_to_wire};
+use crate::client::account_setter;
+use webhooks_vocabulary::{Cipher, Digest};
+
+use super::key::SignatureKey;
 use crate::client::{Client, Operation};
 use crate::error::{Error, Result};
+use crate::model::to_wire;
 use webhooks_client::types as wire;
 
 static CREATE: Operation = Operation {
@@ -53,8 +56,8 @@ impl<'a> CreateSignatureKey<'a> {
             .digest
             .ok_or_else(|| Error::validation("digest", "is required (SHA224, SHA256 or SHA512)"))?;
         let body = wire::CreateSignatureKeyRequest {
-            digest: digest_to_wire(digest),
-            cipher: cipher_to_wire(self.cipher),
+            digest: to_wire("digest", digest)?,
+            cipher: to_wire("cipher", self.cipher)?,
         };
         let key: wire::SignatureKey = CREATE
             .call()

@@ -1,7 +1,7 @@
 //! Delete a signature key: [`DeleteSignatureKey`].
 
-use super::account_setter;
 use super::key::parse_id;
+use crate::client::account_setter;
 use crate::client::{Client, Operation};
 use crate::error::Result;
 

@@ -1,6 +1,6 @@
 //! Disable the enabled signature key: [`DisableSignatureKey`].
 
-use super::account_setter;
+use crate::client::account_setter;
 use crate::client::{Client, Operation};
 use crate::error::Result;
 

@@ -1,7 +1,7 @@
 //! Enable a signature key: [`EnableSignatureKey`].
 
-use super::account_setter;
 use super::key::{SignatureKey, parse_id};
+use crate::client::account_setter;
 use crate::client::{Client, Operation};
 use crate::error::Result;
 use webhooks_client::types as wire;

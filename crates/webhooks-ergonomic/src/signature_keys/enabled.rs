@@ -1,7 +1,7 @@
 //! Get the enabled signature key: [`GetEnabledSignatureKey`].
 
-use super::account_setter;
 use super::key::SignatureKey;
+use crate::client::account_setter;
 use webhooks_client::types as wire;
 
 use crate::client::{Client, Operation};

@@ -1,7 +1,7 @@
 //! Get one signature key: [`GetSignatureKey`].
 
-use super::account_setter;
 use super::key::{SignatureKey, parse_id};
+use crate::client::account_setter;
 use webhooks_client::types as wire;
 
 use crate::client::{Client, Operation};

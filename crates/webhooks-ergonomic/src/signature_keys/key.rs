@@ -1,13 +1,14 @@
-//! The domain types of signature keys: [`SignatureKey`], [`SignatureKeyId`], [`Digest`],
-//! [`Cipher`], [`Created`], and their conversions from the spec-exact wire types.
+//! The domain types of signature keys: [`SignatureKey`], [`SignatureKeyId`], [`Created`], and
+//! their conversions from the spec-exact wire types (digests and ciphers are the vocabulary's
+//! [`Digest`] and [`Cipher`], which verification shares).
 
 use std::fmt;
 use std::str::FromStr;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use webhooks_client::open::Open;
 use webhooks_client::types as wire;
+use webhooks_vocabulary::{Cipher, Digest, Open};
 
 /// The id of a signature key (a UUID); callbacks carry it as `X-MessageMedia-Key-Id`.
 #[derive(
@@ -46,59 +47,6 @@ impl FromStr for SignatureKeyId {
 impl fmt::Display for SignatureKeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
-    }
-}
-
-/// The hash a signature key signs with (the callback's `X-MessageMedia-Digest-Type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Digest {
-    /// `SHA224`.
-    Sha224,
-    /// `SHA256`.
-    Sha256,
-    /// `SHA512`.
-    Sha512,
-}
-
-impl Digest {
-    /// The name the API uses.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Digest::Sha224 => "SHA224",
-            Digest::Sha256 => "SHA256",
-            Digest::Sha512 => "SHA512",
-        }
-    }
-}
-
-impl fmt::Display for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The cipher of a signature key (the callback's `X-MessageMedia-Cipher-Type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[non_exhaustive]
-pub enum Cipher {
-    /// `RSA`, the only cipher the API offers (and the default).
-    #[default]
-    Rsa,
-}
-
-impl Cipher {
-    /// The name the API uses.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Cipher::Rsa => "RSA",
-        }
-    }
-}
-
-impl fmt::Display for Cipher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -165,20 +113,6 @@ impl SignatureKey {
             created: Created::parse(created),
             enabled: false,
         }
-    }
-}
-
-pub(crate) fn digest_to_wire(digest: Digest) -> wire::SignatureKeyDigest {
-    match digest {
-        Digest::Sha224 => wire::SignatureKeyDigest::Sha224,
-        Digest::Sha256 => wire::SignatureKeyDigest::Sha256,
-        Digest::Sha512 => wire::SignatureKeyDigest::Sha512,
-    }
-}
-
-pub(crate) fn cipher_to_wire(cipher: Cipher) -> wire::SignatureKeyCipher {
-    match cipher {
-        Cipher::Rsa => wire::SignatureKeyCipher::Rsa,
     }
 }
 

@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
-use super::account_setter;
 use super::key::SignatureKey;
+use crate::client::account_setter;
 use webhooks_client::types as wire;
 
 use crate::client::{Client, Operation};

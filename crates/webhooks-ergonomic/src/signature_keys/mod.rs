@@ -37,8 +37,9 @@ pub use disable::DisableSignatureKey;
 pub use enable::EnableSignatureKey;
 pub use enabled::GetEnabledSignatureKey;
 pub use get::GetSignatureKey;
-pub use key::{Cipher, Created, Digest, SignatureKey, SignatureKeyId};
+pub use key::{Created, SignatureKey, SignatureKeyId};
 pub use list::{ListAllSignatureKeys, ListSignatureKeys};
+pub use webhooks_vocabulary::{Cipher, Digest};
 
 /// The signature-key operations of a [`Client`]; get it with [`Client::signature_keys`].
 ///
@@ -120,15 +121,3 @@ impl<'a> SignatureKeys<'a> {
         DisableSignatureKey::new(self.client)
     }
 }
-
-/// The account setter every builder of this module shares.
-macro_rules! account_setter {
-    () => {
-        /// Act for this sub-account (overrides the client's).
-        pub fn account(mut self, account: impl Into<String>) -> Self {
-            self.account = Some(account.into());
-            self
-        }
-    };
-}
-use account_setter;

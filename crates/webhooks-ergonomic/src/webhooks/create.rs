@@ -4,11 +4,15 @@ use std::collections::BTreeMap;
 
 use webhooks_client::types as wire;
 
-use super::{judge, known, to_i32, wire_events, wire_headers};
-use crate::callbacks::template::{Finding, lint_partially};
-use crate::client::{Client, Operation};
+#[cfg(feature = "template")]
+use webhooks_template::{Finding, lint_partially};
+use webhooks_vocabulary::{CallbackMethod, Encoding, Event, Open};
+
+#[cfg(feature = "template")]
+use super::{judge, known};
+use super::{to_i32, wire_events, wire_headers};
+use crate::client::{Client, Operation, account_setter};
 use crate::error::{Error, Result};
-use crate::event::{CallbackMethod, Encoding, Event, Open};
 use crate::model::{self, Webhook};
 use crate::rules;
 
@@ -34,6 +38,7 @@ pub struct CreateWebhook<'a> {
     retries: Option<u32>,
     retry_delay: Option<u32>,
     account: Option<String>,
+    #[cfg(feature = "template")]
     strict_template: bool,
 }
 
@@ -51,6 +56,7 @@ impl<'a> CreateWebhook<'a> {
             retries: None,
             retry_delay: None,
             account: None,
+            #[cfg(feature = "template")]
             strict_template: false,
         }
     }
@@ -112,10 +118,9 @@ impl<'a> CreateWebhook<'a> {
             .fold(self, |builder, (name, value)| builder.header(name, value))
     }
 
-    /// The Velocity template of the callback body: a string, or a
-    /// [`Template`](crate::callbacks::template::Template) (for instance from
-    /// [`Template::builder`](crate::callbacks::template::Template::builder)). It is linted
-    /// against the events and encoding when the request is sent.
+    /// The Velocity template of the callback body: a string, or a `Template` of
+    /// `webhooks-template` (for instance from its `Template::builder`). With the `template`
+    /// feature it is linted against the events and encoding when the request is sent.
     pub fn template(mut self, template: impl Into<String>) -> Self {
         self.template = Some(template.into());
         self
@@ -125,13 +130,17 @@ impl<'a> CreateWebhook<'a> {
     /// nothing sent) instead of being logged and returned by
     /// [`send_with_findings`](Self::send_with_findings). Off by default: the platform
     /// accepts any template.
+    #[cfg(feature = "template")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
     pub fn strict_template(mut self, strict: bool) -> Self {
         self.strict_template = strict;
         self
     }
 
-    /// What [`lint`](crate::callbacks::template::lint()) finds in the template for the events
-    /// and encoding set so far (nothing without a template).
+    /// What [`lint`](webhooks_template::lint()) finds in the template for the events and
+    /// encoding set so far (nothing without a template).
+    #[cfg(feature = "template")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
     pub fn template_findings(&self) -> Vec<Finding> {
         self.template.as_deref().map_or_else(Vec::new, |template| {
             lint_partially(template, Some(&known(&self.events)), Some(self.encoding))
@@ -156,11 +165,7 @@ impl<'a> CreateWebhook<'a> {
         self
     }
 
-    /// Act for this sub-account (overrides the client's).
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
+    account_setter!();
 
     /// The request body, after checking every rule; the builder's values move into it.
     fn into_body(self) -> Result<wire::CreateWebhookRequest> {
@@ -191,8 +196,8 @@ impl<'a> CreateWebhook<'a> {
                 .map_err(|err: wire::error::ConversionError| {
                     Error::validation("url", err.to_string())
                 })?,
-            method: model::method_to_wire(self.method),
-            encoding: model::encoding_to_wire(self.encoding),
+            method: model::to_wire("method", self.method)?,
+            encoding: model::to_wire("encoding", self.encoding)?,
             events,
             headers,
             template: self.template,
@@ -203,10 +208,15 @@ impl<'a> CreateWebhook<'a> {
     }
 
     /// Validate, then create the webhook. Not retried unless the client's policy opts in
-    /// ([`RetryPolicy::retry_creates`](crate::RetryPolicy::retry_creates)). Template findings
-    /// are logged; [`send_with_findings`](Self::send_with_findings) returns them too.
+    /// ([`RetryPolicy::retry_creates`](crate::RetryPolicy::retry_creates)). With the
+    /// `template` feature, template findings are logged;
+    /// [`send_with_findings`](Self::send_with_findings) returns them too.
     pub async fn send(self) -> Result<Webhook> {
-        self.send_with_findings().await.map(|(webhook, _)| webhook)
+        #[cfg(feature = "template")]
+        let (webhook, _) = self.send_with_findings().await?;
+        #[cfg(not(feature = "template"))]
+        let webhook = self.create().await?;
+        Ok(webhook)
     }
 
     /// Like [`send`](Self::send), also returning what linting the template found (empty
@@ -230,16 +240,48 @@ impl<'a> CreateWebhook<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn send_with_findings(mut self) -> Result<(Webhook, Vec<Finding>)> {
+    #[cfg(feature = "template")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
+    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
         let findings = self.template_findings();
-        let (client, account, strict) = (self.client, self.account.take(), self.strict_template);
-        let body = self.into_body()?;
+        let strict = self.strict_template;
+        // The rules of the API first: a broken value is reported before any finding.
+        let request = self.into_request()?;
         let findings = judge(findings, strict)?;
+        Ok((request.send().await?, findings))
+    }
+
+    /// Validates and creates, without linting.
+    #[cfg(not(feature = "template"))]
+    async fn create(self) -> Result<Webhook> {
+        self.into_request()?.send().await
+    }
+
+    /// The request, after checking every rule.
+    fn into_request(mut self) -> Result<Post<'a>> {
+        let (client, account) = (self.client, self.account.take());
+        Ok(Post {
+            client,
+            account,
+            body: self.into_body()?,
+        })
+    }
+}
+
+/// A checked create, ready to send.
+struct Post<'a> {
+    client: &'a Client,
+    account: Option<String>,
+    body: wire::CreateWebhookRequest,
+}
+
+impl Post<'_> {
+    async fn send(self) -> Result<Webhook> {
         let webhook: wire::Webhook = CREATE
             .call()
-            .json(&body)?
-            .fetch(client, account.as_deref())
+            .json(&self.body)?
+            .fetch(self.client, self.account.as_deref())
             .await?;
-        Ok((Webhook::from(webhook), findings))
+        Ok(Webhook::from(webhook))
     }
 }

@@ -1,6 +1,6 @@
 //! Delete a webhook: [`DeleteWebhook`].
 
-use crate::client::{Client, Operation};
+use crate::client::{Client, Operation, account_setter};
 use crate::error::Result;
 use crate::model::WebhookId;
 
@@ -29,11 +29,7 @@ impl<'a> DeleteWebhook<'a> {
         }
     }
 
-    /// Act for this sub-account (overrides the client's).
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
+    account_setter!();
 
     /// Delete the webhook.
     pub async fn send(self) -> Result<()> {

@@ -3,7 +3,7 @@
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
-use crate::client::{Client, Operation};
+use crate::client::{Client, Operation, account_setter};
 use crate::error::{Error, Result};
 use crate::model::{Page, Webhook, WebhookPageAnswer, all_items};
 use crate::rules;
@@ -47,11 +47,7 @@ impl<'a> ListWebhooks<'a> {
         self
     }
 
-    /// Act for this sub-account (overrides the client's).
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
+    account_setter!();
 
     /// Validate, then fetch the page.
     pub async fn send(self) -> Result<Page<Webhook>> {
@@ -108,11 +104,7 @@ impl ListAllWebhooks {
         self
     }
 
-    /// Act for this sub-account (overrides the client's).
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
+    account_setter!();
 
     fn pages(&self) -> BoxStream<'static, Result<Webhook>> {
         let (client, page_size, account) =

@@ -4,8 +4,8 @@
 //! Each builder checks every rule the server would enforce when `send` is called, and returns
 //! [`Error::Validation`] without sending anything when one is broken.
 //!
-//! The create and update builders also [lint](crate::callbacks::template::lint()) a template
-//! they are given. The platform accepts any template, so by default the findings are only
+//! With the `template` feature (on by default), the create and update builders also
+//! [lint](webhooks_template::lint()) a template they are given. The platform accepts any template, so by default the findings are only
 //! logged (`tracing` warnings) and returned by `send_with_findings`; with
 //! `strict_template(true)` any finding is an [`Error::Validation`] of the field `template`
 //! and nothing is sent.
@@ -23,12 +23,13 @@ use std::collections::BTreeMap;
 
 use webhooks_client::types as wire;
 
-use crate::callbacks::template::Finding;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::event::{self as vocabulary, Event, Open};
 use crate::model::{self, WebhookId};
 use crate::rules;
+#[cfg(feature = "template")]
+use webhooks_template::Finding;
+use webhooks_vocabulary::{Event, Open};
 
 pub use create::CreateWebhook;
 pub use delete::DeleteWebhook;
@@ -89,6 +90,7 @@ impl<'a> Webhooks<'a> {
 }
 
 /// Template findings: an error in strict mode, otherwise logged and kept.
+#[cfg(feature = "template")]
 fn judge(findings: Vec<Finding>, strict: bool) -> Result<Vec<Finding>> {
     if strict && !findings.is_empty() {
         let reasons: Vec<String> = findings.iter().map(Finding::to_string).collect();
@@ -107,6 +109,7 @@ fn judge(findings: Vec<Finding>, strict: bool) -> Result<Vec<Finding>> {
 }
 
 /// The known events among `events`: what a template can be linted against.
+#[cfg(feature = "template")]
 fn known(events: &[Open<Event>]) -> Vec<Event> {
     events
         .iter()
@@ -124,7 +127,7 @@ fn wire_events(events: &[Open<Event>]) -> Result<Vec<Open<wire::Event>>> {
         .iter()
         .map(|event| {
             if let Open::Unknown(name) = event {
-                vocabulary::check_event_name(name)
+                webhooks_vocabulary::check_event_name(name)
                     .map_err(|err| Error::validation("events", err.to_string()))?;
             }
             Ok(model::open_event_to_wire(event))

@@ -4,11 +4,15 @@ use std::collections::BTreeMap;
 
 use webhooks_client::types as wire;
 
-use super::{judge, known, wire_events, wire_headers};
-use crate::callbacks::template::{Finding, lint_partially};
-use crate::client::{Client, Operation};
+#[cfg(feature = "template")]
+use webhooks_template::{Finding, lint_partially};
+use webhooks_vocabulary::{CallbackMethod, Encoding, Event, Open};
+
+#[cfg(feature = "template")]
+use super::{judge, known};
+use super::{wire_events, wire_headers};
+use crate::client::{Client, Operation, account_setter};
 use crate::error::{Error, Result};
-use crate::event::{CallbackMethod, Encoding, Event, Open};
 use crate::model::{self, Webhook, WebhookId};
 use crate::rules;
 
@@ -32,6 +36,7 @@ pub struct UpdateWebhook<'a> {
     headers: Option<BTreeMap<String, String>>,
     template: Option<String>,
     account: Option<String>,
+    #[cfg(feature = "template")]
     strict_template: bool,
 }
 
@@ -47,6 +52,7 @@ impl<'a> UpdateWebhook<'a> {
             headers: None,
             template: None,
             account: None,
+            #[cfg(feature = "template")]
             strict_template: false,
         }
     }
@@ -102,9 +108,9 @@ impl<'a> UpdateWebhook<'a> {
         self
     }
 
-    /// Replace the template (a string or a
-    /// [`Template`](crate::callbacks::template::Template)). It is linted when the request is
-    /// sent; see [`template_findings`](Self::template_findings) for what against.
+    /// Replace the template (a string, or a `Template` of `webhooks-template`). With the
+    /// `template` feature it is linted when the request is sent (see `template_findings` for
+    /// what against).
     pub fn template(mut self, template: impl Into<String>) -> Self {
         self.template = Some(template.into());
         self
@@ -113,6 +119,8 @@ impl<'a> UpdateWebhook<'a> {
     /// Whether a template finding rejects the request (`Error::Validation` of `template`,
     /// nothing sent) instead of being logged and returned by
     /// [`send_with_findings`](Self::send_with_findings). Off by default.
+    #[cfg(feature = "template")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
     pub fn strict_template(mut self, strict: bool) -> Self {
         self.strict_template = strict;
         self
@@ -124,6 +132,8 @@ impl<'a> UpdateWebhook<'a> {
     ///   every event (syntax, unknown variables and members, deprecated names, unsupported
     ///   directives);
     /// - the rendered body is checked only when the update sets both `events` and `encoding`.
+    #[cfg(feature = "template")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
     pub fn template_findings(&self) -> Vec<Finding> {
         self.template.as_deref().map_or_else(Vec::new, |template| {
             let encoding = self.events.as_ref().and(self.encoding);
@@ -132,11 +142,7 @@ impl<'a> UpdateWebhook<'a> {
         })
     }
 
-    /// Act for this sub-account (overrides the client's).
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
+    account_setter!();
 
     /// The request body, after checking every rule; the builder's values move into it.
     fn into_body(self) -> Result<wire::UpdateWebhookRequest> {
@@ -182,34 +188,79 @@ impl<'a> UpdateWebhook<'a> {
         };
         Ok(wire::UpdateWebhookRequest {
             url,
-            method: self.method.map(model::method_to_wire),
-            encoding: self.encoding.map(model::encoding_to_wire),
+            method: self
+                .method
+                .map(|method| model::to_wire("method", method))
+                .transpose()?,
+            encoding: self
+                .encoding
+                .map(|encoding| model::to_wire("encoding", encoding))
+                .transpose()?,
             events,
             headers,
             template: self.template,
         })
     }
 
-    /// Validate, then update the webhook; returns it as stored afterwards. Template findings
-    /// are logged; [`send_with_findings`](Self::send_with_findings) returns them too.
+    /// Validate, then update the webhook; returns it as stored afterwards. With the
+    /// `template` feature, template findings are logged;
+    /// [`send_with_findings`](Self::send_with_findings) returns them too.
     pub async fn send(self) -> Result<Webhook> {
-        self.send_with_findings().await.map(|(webhook, _)| webhook)
+        #[cfg(feature = "template")]
+        let (webhook, _) = self.send_with_findings().await?;
+        #[cfg(not(feature = "template"))]
+        let webhook = self.update().await?;
+        Ok(webhook)
     }
 
     /// Like [`send`](Self::send), also returning what linting the template found (empty
     /// without a template). In strict mode a finding is an error instead.
-    pub async fn send_with_findings(mut self) -> Result<(Webhook, Vec<Finding>)> {
+    #[cfg(feature = "template")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
+    pub async fn send_with_findings(self) -> Result<(Webhook, Vec<Finding>)> {
         let findings = self.template_findings();
-        let (client, account, strict) = (self.client, self.account.take(), self.strict_template);
-        let path = format!("/v1/webhooks/messages/{}", self.id);
-        let body = self.into_body()?;
+        let strict = self.strict_template;
+        // The rules of the API first: a broken value is reported before any finding.
+        let request = self.into_request()?;
         let findings = judge(findings, strict)?;
+        Ok((request.send().await?, findings))
+    }
+
+    /// Validates and updates, without linting.
+    #[cfg(not(feature = "template"))]
+    async fn update(self) -> Result<Webhook> {
+        self.into_request()?.send().await
+    }
+
+    /// The request, after checking every rule.
+    fn into_request(mut self) -> Result<Patch<'a>> {
+        let (client, account) = (self.client, self.account.take());
+        let path = format!("/v1/webhooks/messages/{}", self.id);
+        Ok(Patch {
+            client,
+            account,
+            path,
+            body: self.into_body()?,
+        })
+    }
+}
+
+/// A checked update, ready to send.
+struct Patch<'a> {
+    client: &'a Client,
+    account: Option<String>,
+    path: String,
+    body: wire::UpdateWebhookRequest,
+}
+
+impl Patch<'_> {
+    async fn send(self) -> Result<Webhook> {
         let webhook: wire::Webhook = UPDATE
             .call()
-            .path(path)
-            .json(&body)?
-            .fetch(client, account.as_deref())
+            .path(self.path)
+            .json(&self.body)?
+            .fetch(self.client, self.account.as_deref())
             .await?;
-        Ok((Webhook::from(webhook), findings))
+        Ok(Webhook::from(webhook))
     }
 }

@@ -174,10 +174,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signing::DigestType;
+    use crate::signing::Digest;
 
     fn signer() -> Arc<CallbackSigner> {
-        Arc::new(CallbackSigner::generate(DigestType::Sha256).unwrap())
+        Arc::new(CallbackSigner::generate(Digest::Sha256).unwrap())
     }
 
     #[tokio::test]

@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 use super::{StoreError, StoredWebhook};
 use crate::delivery::DeliveryAttempt;
-use crate::signing::{CallbackSigner, DigestType};
+use crate::signing::{CallbackSigner, Digest};
 
 /// The schema version this sandbox writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 2;
@@ -215,7 +215,7 @@ fn load_signature_keys(conn: &Connection) -> Result<Vec<(String, CallbackSigner,
         let (id, account, digest, created, der, enabled) = row.map_err(|err| err.to_string())?;
         let key_id = uuid::Uuid::parse_str(&id)
             .map_err(|_| format!("signature key {id:?} has no valid id"))?;
-        let digest: DigestType = digest
+        let digest: Digest = digest
             .parse()
             .map_err(|_| format!("signature key {id} has an unknown digest {digest:?}"))?;
         let signer = CallbackSigner::from_pkcs8_der(key_id, digest, created, &der)

@@ -26,7 +26,7 @@ pub async fn start() -> SandboxHandle {
 }
 
 /// A sandbox accepting [`KEY`]/[`SECRET`] that signs every callback with `digest`.
-pub async fn signing_sandbox(digest: webhooks_sandbox::DigestType) -> SandboxHandle {
+pub async fn signing_sandbox(digest: webhooks_sandbox::Digest) -> SandboxHandle {
     Sandbox::builder()
         .credentials(KEY, SECRET)
         .sign_callbacks(true)
