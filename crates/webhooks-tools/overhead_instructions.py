@@ -13,9 +13,9 @@ Two placements of the sandbox:
               process holds only the client: the client-only ratio.
 
 Build first:
-  cargo build --release -p webhooks-sandbox --example loadtest --bin webhooks-sandbox
+  cargo build --release -p webhooks-tools --bin loadtest -p webhooks-sandbox --bin webhooks-sandbox
 Then:
-  python3 crates/webhooks-sandbox/examples/overhead_instructions.py --runs 5
+  python3 crates/webhooks-tools/overhead_instructions.py --runs 5
 """
 
 import argparse
@@ -97,7 +97,7 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="callgrind processes at once")
     parser.add_argument("--target", default="target/release")
     args = parser.parse_args()
-    loadtest = os.path.join(args.target, "examples", "loadtest")
+    loadtest = os.path.join(args.target, "loadtest")
     placements = ["in-process", "separate"] if args.placement == "both" else [args.placement]
 
     sandbox, server = (None, None)

@@ -2,13 +2,13 @@
 //! callback delivery, each against an in-process sandbox on loopback. See `BENCHMARKS.md`.
 //!
 //! ```text
-//! cargo run --release -p webhooks-sandbox --example loadtest             # every figure
-//! cargo run --release -p webhooks-sandbox --example loadtest -- overhead # one figure
-//! cargo run --release -p webhooks-sandbox --example loadtest -- --help
+//! cargo run --release -p webhooks-tools --bin loadtest             # every figure
+//! cargo run --release -p webhooks-tools --bin loadtest -- overhead # one figure
+//! cargo run --release -p webhooks-tools --bin loadtest -- --help
 //! ```
 //!
 //! The `count` mode runs one client kind alone, for instruction counts under callgrind
-//! (`overhead_instructions.py` beside this file drives it).
+//! (`crates/webhooks-tools/overhead_instructions.py` drives it).
 //!
 //! Every phase starts its own sandbox, so one phase's state and connections never leak into
 //! another's figures. Client and server share this process's Tokio runtime and the machine's
