@@ -8,60 +8,34 @@ use super::variable::Variable;
 use super::{SyntaxError, Template};
 use webhooks_vocabulary::Encoding;
 
-/// A value of a field written by a [`TemplateBuilder`].
+/// A value of a field written by a [`TemplateBuilder`]: a platform [`Variable`] (a
+/// `Variable` converts into one, so `.field("id", Variable::MessageId)` reads as it should), one
+/// metadata value, or a fixed text.
+///
+/// `Variable::Metadata` writes the whole metadata map (a JSON object, `name[key]=value` pairs
+/// in a form, `<entry key="..">..</entry>` elements in XML) and `Variable::Attachments` the MMS
+/// attachments (each with `content_type`, `content` (base64) and `original_name`: a JSON array,
+/// `name[0][content_type]=..` pairs in a form, `<attachment>` elements in XML).
 ///
 /// ```
-/// use webhooks_template::Var;
+/// use webhooks_template::{Var, Variable};
 ///
-/// let fields = [Var::MessageId, Var::Status, Var::Metadata("order"), Var::MetadataMap, Var::Text("0")];
-/// # let _ = fields;
+/// let fields: [Var; 4] = [
+///     Variable::MessageId.into(),
+///     Var::Metadata("order"),
+///     Variable::Metadata.into(),
+///     Var::Text("0"),
+/// ];
+/// assert_eq!(fields[0].variable(), Some(Variable::MessageId));
+/// assert_eq!(fields[1].variable(), Some(Variable::Metadata));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Var<'a> {
-    /// `$format`.
-    Format,
-    /// `$messageId`.
-    MessageId,
-    /// `$reportId`.
-    ReportId,
-    /// `$replyId`.
-    ReplyId,
-    /// `$notificationId`.
-    NotificationId,
-    /// `$accountId`.
-    AccountId,
-    /// `$vendorId`.
-    VendorId,
-    /// `$submittedTimestamp`.
-    SubmittedTimestamp,
-    /// `$receivedTimestamp`.
-    ReceivedTimestamp,
-    /// `$status`.
-    Status,
-    /// `$statusCode`.
-    StatusCode,
-    /// `$sourceAddress`.
-    SourceAddress,
-    /// `$destinationAddress`.
-    DestinationAddress,
-    /// `$messageContent` (the original message).
-    MessageContent,
-    /// `$replyContent` (the reply).
-    ReplyContent,
-    /// `$retryCount`.
-    RetryCount,
-    /// `$billingUnits`.
-    BillingUnits,
+    /// A platform variable, as the event provides it.
+    Variable(Variable),
     /// One metadata value, `$metadata.get('key')`.
     Metadata(&'a str),
-    /// The whole metadata map: a JSON object, `name[key]=value` pairs in a form,
-    /// `<entry key="..">..</entry>` elements in XML.
-    MetadataMap,
-    /// The MMS attachments, each with `content_type`, `content` (base64) and `original_name`:
-    /// a JSON array, `name[0][content_type]=..` pairs in a form, `<attachment>` elements in
-    /// XML.
-    Attachments,
     /// A fixed text.
     Text(&'a str),
 }
@@ -69,28 +43,17 @@ pub enum Var<'a> {
 impl Var<'_> {
     /// The platform variable this reads (the map for `Metadata(..)`), if any.
     pub fn variable(&self) -> Option<Variable> {
-        Some(match self {
-            Var::Format => Variable::Format,
-            Var::MessageId => Variable::MessageId,
-            Var::ReportId => Variable::ReportId,
-            Var::ReplyId => Variable::ReplyId,
-            Var::NotificationId => Variable::NotificationId,
-            Var::AccountId => Variable::AccountId,
-            Var::VendorId => Variable::VendorId,
-            Var::SubmittedTimestamp => Variable::SubmittedTimestamp,
-            Var::ReceivedTimestamp => Variable::ReceivedTimestamp,
-            Var::Status => Variable::Status,
-            Var::StatusCode => Variable::StatusCode,
-            Var::SourceAddress => Variable::SourceAddress,
-            Var::DestinationAddress => Variable::DestinationAddress,
-            Var::MessageContent => Variable::MessageContent,
-            Var::ReplyContent => Variable::ReplyContent,
-            Var::RetryCount => Variable::RetryCount,
-            Var::BillingUnits => Variable::BillingUnits,
-            Var::Metadata(_) | Var::MetadataMap => Variable::Metadata,
-            Var::Attachments => Variable::Attachments,
-            Var::Text(_) => return None,
-        })
+        match self {
+            Var::Variable(variable) => Some(*variable),
+            Var::Metadata(_) => Some(Variable::Metadata),
+            Var::Text(_) => None,
+        }
+    }
+}
+
+impl From<Variable> for Var<'_> {
+    fn from(variable: Variable) -> Self {
+        Var::Variable(variable)
     }
 }
 
@@ -137,13 +100,12 @@ struct Field {
 /// [`optional_field`]: TemplateBuilder::optional_field
 ///
 /// ```
-/// use webhooks_template::{Encoding, Event};
-/// use webhooks_template::{EventData, Template, Var};
+/// use webhooks_template::{Encoding, Event, EventData, Template, Variable};
 ///
 /// let template = Template::builder(Encoding::FormEncoded)
-///     .field("id", Var::ReportId)
-///     .field("status", Var::Status)
-///     .object("account", |account| account.field("vendor", Var::VendorId))
+///     .field("id", Variable::ReportId)
+///     .field("status", Variable::Status)
+///     .object("account", |account| account.field("vendor", Variable::VendorId))
 ///     .build()?;
 /// let mut data = EventData::sample(Event::DeliveredDr, "acct");
 /// data.report_id = Some("r 1".into());
@@ -177,27 +139,24 @@ impl TemplateBuilder {
         self
     }
 
-    /// Adds a field `name` holding `value`.
-    pub fn field(self, name: impl Into<String>, value: Var<'_>) -> Self {
-        self.push(name.into(), value, false)
+    /// Adds a field `name` holding `value` (a [`Var`], or a [`Variable`]).
+    pub fn field<'v>(self, name: impl Into<String>, value: impl Into<Var<'v>>) -> Self {
+        self.push(name.into(), value.into(), false)
     }
 
     /// Adds a field left out entirely when its value is missing or empty (not the first
     /// field of its level: the separators of the fields before it carry it).
-    pub fn optional_field(self, name: impl Into<String>, value: Var<'_>) -> Self {
-        self.push(name.into(), value, true)
+    pub fn optional_field<'v>(self, name: impl Into<String>, value: impl Into<Var<'v>>) -> Self {
+        self.push(name.into(), value.into(), true)
     }
 
     fn push(mut self, name: String, value: Var<'_>, optional: bool) -> Self {
         let part = match value {
+            Var::Variable(Variable::Metadata) => Part::MetadataMap,
+            Var::Variable(Variable::Attachments) => Part::Attachments,
+            Var::Variable(variable) => Part::Variable(variable),
             Var::Metadata(key) => Part::Metadata(key.to_owned()),
-            Var::MetadataMap => Part::MetadataMap,
-            Var::Attachments => Part::Attachments,
             Var::Text(text) => Part::Text(text.to_owned()),
-            other => match other.variable() {
-                Some(variable) => Part::Variable(variable),
-                None => Part::Text(String::new()),
-            },
         };
         self.fields.push(Field {
             name,

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use super::Template;
 use super::builder::{TemplateBuilder, Var};
+use super::variable::Variable;
 use webhooks_vocabulary::{Encoding, Event};
 
 /// The default template of `event` in `encoding`: the payload shape the vendor's sample
@@ -75,44 +76,44 @@ pub(crate) fn shape(event: Event, builder: TemplateBuilder) -> TemplateBuilder {
     match event {
         Event::ReceivedSms | Event::ReceivedMms => {
             let builder = builder
-                .field("account_id", Var::AccountId)
-                .field("reply_id", Var::ReplyId)
-                .field("destination_number", Var::DestinationAddress)
-                .field("source_number", Var::SourceAddress)
-                .field("date_received", Var::ReceivedTimestamp)
-                .field("message_id", Var::MessageId)
-                .field("content", Var::ReplyContent)
-                .field("metadata", Var::MetadataMap);
+                .field("account_id", Variable::AccountId)
+                .field("reply_id", Variable::ReplyId)
+                .field("destination_number", Variable::DestinationAddress)
+                .field("source_number", Variable::SourceAddress)
+                .field("date_received", Variable::ReceivedTimestamp)
+                .field("message_id", Variable::MessageId)
+                .field("content", Variable::ReplyContent)
+                .field("metadata", Variable::Metadata);
             if event == Event::ReceivedMms {
-                builder.field("attachments", Var::Attachments)
+                builder.field("attachments", Variable::Attachments)
             } else {
                 builder
             }
         }
         Event::OptOutSms => builder
-            .field("notification_id", Var::NotificationId)
-            .field("account_id", Var::AccountId)
-            .field("destination_number", Var::DestinationAddress)
-            .field("source_number", Var::SourceAddress)
-            .field("date_received", Var::ReceivedTimestamp)
-            .optional_field("message_id", Var::MessageId)
-            .field("content", Var::ReplyContent)
-            .field("metadata", Var::MetadataMap),
+            .field("notification_id", Variable::NotificationId)
+            .field("account_id", Variable::AccountId)
+            .field("destination_number", Variable::DestinationAddress)
+            .field("source_number", Variable::SourceAddress)
+            .field("date_received", Variable::ReceivedTimestamp)
+            .optional_field("message_id", Variable::MessageId)
+            .field("content", Variable::ReplyContent)
+            .field("metadata", Variable::Metadata),
         _ => builder
-            .field("delivery_report_id", Var::ReportId)
-            .field("source_number", Var::SourceAddress)
-            .field("date_received", Var::ReceivedTimestamp)
-            .field("status", Var::Status)
+            .field("delivery_report_id", Variable::ReportId)
+            .field("source_number", Variable::SourceAddress)
+            .field("date_received", Variable::ReceivedTimestamp)
+            .field("status", Variable::Status)
             .field("delay", Var::Text("0"))
-            .field("submitted_date", Var::SubmittedTimestamp)
-            .field("message_id", Var::MessageId)
-            .field("original_text", Var::MessageContent)
+            .field("submitted_date", Variable::SubmittedTimestamp)
+            .field("message_id", Variable::MessageId)
+            .field("original_text", Variable::MessageContent)
             .object("vendor_account_id", |vendor| {
                 vendor
-                    .field("vendor_id", Var::VendorId)
-                    .field("account_id", Var::AccountId)
+                    .field("vendor_id", Variable::VendorId)
+                    .field("account_id", Variable::AccountId)
             })
-            .field("error_code", Var::StatusCode)
-            .field("metadata", Var::MetadataMap),
+            .field("error_code", Variable::StatusCode)
+            .field("metadata", Variable::Metadata),
     }
 }

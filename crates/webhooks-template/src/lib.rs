@@ -41,12 +41,12 @@
 //! [`RenderError`](crate::RenderError) past [`MAX_OUTPUT_BYTES`](crate::MAX_OUTPUT_BYTES) of output or [`MAX_RENDER_STEPS`](crate::MAX_RENDER_STEPS) steps.
 //!
 //! ```
-//! use webhooks_template::{Encoding, Event, EventData, Template, Var, lint};
+//! use webhooks_template::{Encoding, Event, EventData, Template, Var, Variable, lint};
 //!
 //! // Write a template from typed variables: escaping is done for you.
 //! let template = Template::builder(Encoding::Json)
-//!     .field("id", Var::MessageId)
-//!     .field("text", Var::ReplyContent)
+//!     .field("id", Variable::MessageId)
+//!     .field("text", Variable::ReplyContent)
 //!     .field("order", Var::Metadata("order"))
 //!     .build()?;
 //!

@@ -3,7 +3,7 @@
 mod samples;
 
 use webhooks_template::{Encoding, Event};
-use webhooks_template::{FindingKind, Template, Var, lint};
+use webhooks_template::{FindingKind, Template, Var, Variable, lint};
 
 use samples::*;
 
@@ -12,19 +12,19 @@ fn the_builder_writes_escaped_templates_for_each_encoding() {
     let awkward = "A \"quoted\" \\ line\nbreak & <tag> $status #if é 😀";
     let build = |encoding| {
         Template::builder(encoding)
-            .field("id", Var::ReplyId)
-            .field("text", Var::ReplyContent)
+            .field("id", Variable::ReplyId)
+            .field("text", Variable::ReplyContent)
             .field("$status #if", Var::Text(awkward))
             .field("order", Var::Metadata("order"))
             .field("missing", Var::Metadata("missing"))
-            .field("report", Var::ReportId)
-            .field("at", Var::ReceivedTimestamp)
+            .field("report", Variable::ReportId)
+            .field("at", Variable::ReceivedTimestamp)
             .optional_field("gone", Var::Metadata("missing"))
             .object("nested", |o| {
-                o.field("retries", Var::RetryCount)
-                    .field("meta", Var::MetadataMap)
+                o.field("retries", Variable::RetryCount)
+                    .field("meta", Variable::Metadata)
             })
-            .field("files", Var::Attachments)
+            .field("files", Variable::Attachments)
             .build()
             .unwrap()
     };
@@ -58,10 +58,10 @@ fn the_builder_writes_escaped_templates_for_each_encoding() {
 
     let xml_template = Template::builder(Encoding::Xml)
         .root("reply")
-        .field("text", Var::ReplyContent)
+        .field("text", Variable::ReplyContent)
         .field("note", Var::Text(awkward))
-        .field("meta", Var::MetadataMap)
-        .field("files", Var::Attachments)
+        .field("meta", Variable::Metadata)
+        .field("files", Variable::Attachments)
         .build()
         .unwrap();
     let xml = xml_template.render(&mms).unwrap();
@@ -94,10 +94,10 @@ fn build_for_lint(encoding: Encoding) -> String {
     };
     Template::builder(encoding)
         .root(root)
-        .field("text", Var::ReplyContent)
-        .field("original", Var::MessageContent)
-        .field("meta", Var::MetadataMap)
-        .field("files", Var::Attachments)
+        .field("text", Variable::ReplyContent)
+        .field("original", Variable::MessageContent)
+        .field("meta", Variable::Metadata)
+        .field("files", Variable::Attachments)
         .field("order", Var::Metadata("order"))
         .source()
         .unwrap()
@@ -106,23 +106,26 @@ fn build_for_lint(encoding: Encoding) -> String {
 #[test]
 fn the_builder_rejects_what_it_cannot_write() {
     let cases = [
-        (Template::builder(Encoding::Json).field("", Var::Status), ""),
+        (
+            Template::builder(Encoding::Json).field("", Variable::Status),
+            "",
+        ),
         (
             Template::builder(Encoding::Json)
-                .field("a", Var::Status)
-                .field("a", Var::StatusCode),
+                .field("a", Variable::Status)
+                .field("a", Variable::StatusCode),
             "a",
         ),
         (
-            Template::builder(Encoding::Json).optional_field("a", Var::Status),
+            Template::builder(Encoding::Json).optional_field("a", Variable::Status),
             "a",
         ),
         (
-            Template::builder(Encoding::Xml).field("1st", Var::Status),
+            Template::builder(Encoding::Xml).field("1st", Variable::Status),
             "1st",
         ),
         (
-            Template::builder(Encoding::Xml).object("o", |o| o.field("a b", Var::Status)),
+            Template::builder(Encoding::Xml).object("o", |o| o.field("a b", Variable::Status)),
             "o.a b",
         ),
         (Template::builder(Encoding::Xml).root("<r>"), "<r>"),

@@ -15,8 +15,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use webhooks_template::{EventData, Template, Variable, default_template};
 use webhooks_ergonomic::{Encoding, Event};
+use webhooks_template::{EventData, Template, Variable, default_template};
 
 /// Values that break templates which do not escape them, and that escapes treat differently.
 const AWKWARD: &str =
