@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhooks_ergonomic::callbacks::Callback;
+use webhooks_callbacks::Callback;
 
 const CONTENT_TYPES: [&str; 4] = [
     "application/json",

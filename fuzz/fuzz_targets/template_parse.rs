@@ -2,8 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhooks_ergonomic::callbacks::template::{Template, lint};
-use webhooks_ergonomic::{Encoding, Event};
+use webhooks_template::{Encoding, Event, Template, lint};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {

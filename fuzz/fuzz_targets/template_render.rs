@@ -3,8 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhooks_ergonomic::Event;
-use webhooks_ergonomic::callbacks::template::{EventData, MAX_OUTPUT_BYTES, Template};
+use webhooks_template::{Event, EventData, MAX_OUTPUT_BYTES, Template};
 
 const EVENTS: [Event; 3] = [Event::ReceivedMms, Event::DeliveredDr, Event::OptOutSms];
 

@@ -4,7 +4,7 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use libfuzzer_sys::fuzz_target;
-use webhooks_ergonomic::callbacks::Verifier;
+use webhooks_callbacks::Verifier;
 
 const HEADERS: [&str; 5] = [
     "x-messagemedia-key-id",
