@@ -9,5 +9,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = Template::parse(source);
-    let _ = lint(source, &[Event::ReceivedSms, Event::DeliveredDr], Encoding::Json);
+    let _ = lint(
+        source,
+        &[Event::ReceivedSms, Event::DeliveredDr],
+        Encoding::Json,
+    );
 });
