@@ -250,7 +250,7 @@ fn notification_id_wins_over_an_unrendered_reply_id() {
 fn default_payloads_of_every_event_parse_in_both_encodings() {
     use webhooks_callbacks::Encoding;
     use webhooks_callbacks::Event;
-    use webhooks_callbacks::template::{EventAttachment, EventData, default_template};
+    use webhooks_template::{EventAttachment, EventData, default_template};
 
     for event in Event::ALL {
         let mut data = EventData::sample(event, "acct");

@@ -128,7 +128,7 @@ pub enum Error {
         /// The status code.
         status: u16,
         /// The server's message, or an excerpt of its body (at most
-        /// [`ERROR_EXCERPT_LIMIT`](webhooks_client::hooks::ERROR_EXCERPT_LIMIT) bytes).
+        /// `webhooks_client::hooks::ERROR_EXCERPT_LIMIT` bytes).
         message: String,
         /// The server's `details`, when it sent any.
         details: Vec<String>,

@@ -14,7 +14,7 @@
 //!
 //! | syntax | meaning |
 //! |---|---|
-//! | `$var`, `${var}` | a [`Variable`](crate::Variable); unknown or not provided for the event: rendered as its own source text |
+//! | `$var`, `${var}` | a [`Variable`]; unknown or not provided for the event: rendered as its own source text |
 //! | `$!var`, `$!{var}` | the same, but nothing when null |
 //! | `$metadata.get('k')`, `$metadata.get($key)`, `$metadata.k` | a metadata value |
 //! | `$metadata.keySet()`, `.entrySet()` (`$e.key`, `$e.value`), `.size()`, `.isEmpty()`, `.containsKey('k')` | the map |
@@ -30,15 +30,15 @@
 //! wherever it sits, and keeps the indentation before it (`#set` also takes blanks right
 //! after a reference or directive); a pretty-printed template keeps its indentation.
 //! Not run: macros, `#parse`, `#include`, `#evaluate`, `#define`, `#break`, `#stop`,
-//! arithmetic (they render as text, and [`lint()`](crate::lint())
+//! arithmetic (they render as text, and [`lint()`]
 //! reports the directives); `"..."` strings with `$` or `#` (Velocity interpolates them) are
 //! syntax errors. `$esc.json` is velocity-tools' `escapeJava` (2.0 has no `json`; see
 //! the escape module). What 1.7 rejects (a template ending in `$` or `#`, `$x{y`) is a syntax
-//! error here too, and what 1.7 fails on (`.get(n)` past the end) a [`RenderError`](crate::RenderError).
+//! error here too, and what 1.7 fails on (`.get(n)` past the end) a [`RenderError`].
 //!
 //! Limits, for templates from untrusted hands: parsing and linting take time linear in the
-//! template, blocks nest at most [`MAX_NESTING`](crate::MAX_NESTING) deep, and a render stops with a
-//! [`RenderError`](crate::RenderError) past [`MAX_OUTPUT_BYTES`](crate::MAX_OUTPUT_BYTES) of output or [`MAX_RENDER_STEPS`](crate::MAX_RENDER_STEPS) steps.
+//! template, blocks nest at most [`MAX_NESTING`] deep, and a render stops with a
+//! [`RenderError`] past [`MAX_OUTPUT_BYTES`] of output or [`MAX_RENDER_STEPS`] steps.
 //!
 //! ```
 //! use webhooks_template::{Encoding, Event, EventData, Template, Var, Variable, lint};
@@ -247,8 +247,8 @@ impl FromStr for Template {
     }
 }
 
-/// The source, so a `Template` goes straight into
-/// [`CreateWebhook::template`](crate::CreateWebhook::template).
+/// The source, so a `Template` goes straight into `webhooks-ergonomic`'s
+/// `CreateWebhook::template`.
 impl From<Template> for String {
     fn from(template: Template) -> String {
         template.source
