@@ -11,11 +11,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime};
 
+use crate::public_key::PublicKey;
 use futures::future::{BoxFuture, FutureExt, Shared};
-use rsa::RsaPublicKey;
 
 use super::key_source::{KeySource, PublishedKey};
-use super::verify::{VerifyError, read_public_key};
+use super::verify::VerifyError;
 
 /// Key ids longer than this are rejected without asking the source: the platform's ids are
 /// UUIDs (36 characters), and the bound caps the memory an id takes in the caches.
@@ -32,7 +32,7 @@ pub const MISSING_TTL: Duration = Duration::from_secs(5 * 60);
 /// Ids remembered as missing, at most; past it the soonest to expire is dropped first.
 pub const MAX_MISSING: usize = 1024;
 
-type Outcome = Result<Arc<RsaPublicKey>, VerifyError>;
+type Outcome = Result<Arc<PublicKey>, VerifyError>;
 type Flight = Shared<BoxFuture<'static, Outcome>>;
 
 /// The fetched keys and the bookkeeping around the source, shared by every clone of a
@@ -44,7 +44,7 @@ pub(super) struct KeyCache {
 
 #[derive(Default)]
 struct State {
-    fetched: HashMap<String, Arc<RsaPublicKey>>,
+    fetched: HashMap<String, Arc<PublicKey>>,
     /// Id -> when it may be fetched again.
     missing: HashMap<String, SystemTime>,
     in_flight: HashMap<String, Flight>,
@@ -72,7 +72,7 @@ impl KeyCache {
     }
 
     /// A key fetched earlier, without asking the source.
-    pub(super) fn cached(&self, key_id: &str) -> Option<Arc<RsaPublicKey>> {
+    pub(super) fn cached(&self, key_id: &str) -> Option<Arc<PublicKey>> {
         self.lock().fetched.get(key_id).cloned()
     }
 
@@ -223,7 +223,7 @@ fn usable(key_id: &str, key: PublishedKey) -> Outcome {
     if !key.enabled {
         return Err(unknown(key_id));
     }
-    read_public_key(&key.public_key)
+    PublicKey::parse(&key.public_key)
         .map(Arc::new)
         .map_err(|reason| VerifyError::InvalidKey {
             key_id: key_id.to_owned(),

@@ -135,6 +135,8 @@ mod key_cache;
 #[cfg(feature = "verify")]
 mod key_source;
 #[cfg(feature = "verify")]
+mod public_key;
+#[cfg(feature = "verify")]
 mod verify;
 #[cfg(feature = "verify")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verify")))]

@@ -255,10 +255,6 @@ impl Attachment {
     /// The media's bytes, decoded from base64 (standard alphabet; padding optional; line
     /// breaks and other ASCII whitespace ignored).
     pub fn decode(&self) -> Result<Vec<u8>, DecodeAttachmentError> {
-        const BASE64: GeneralPurpose = GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-        );
         let compact: Vec<u8> = self
             .content
             .bytes()
@@ -596,6 +592,13 @@ fn invalid(field: &str, reason: String) -> ParseError {
         reason,
     }
 }
+
+/// Base64 as the platform sends it (attachments, keys, signatures): standard alphabet, padding
+/// optional.
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// How much of an untrusted value an error message repeats, in bytes.
 const EXCERPT_BYTES: usize = 64;

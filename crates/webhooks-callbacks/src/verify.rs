@@ -7,19 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, Method, Uri};
-use rsa::pkcs1::DecodeRsaPublicKey;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
-use sha2::{Sha224, Sha256, Sha512};
 use webhooks_vocabulary::Digest;
 
 use crate::ids::KeyId;
 use crate::key_cache::{KeyCache, MAX_KEY_ID_LEN};
 use crate::key_source::{KeySource, KeySourceErrorKind};
-use crate::payload::{Callback, ParseError, excerpt};
+use crate::payload::{BASE64, Callback, ParseError, excerpt};
+use crate::public_key::PublicKey;
 
 /// `X-MessageMedia-Signature`: the base64 RSA signature.
 pub const SIGNATURE_HEADER: &str = "x-messagemedia-signature";
@@ -31,12 +26,6 @@ pub const CIPHER_TYPE_HEADER: &str = "x-messagemedia-cipher-type";
 pub const KEY_ID_HEADER: &str = "x-messagemedia-key-id";
 /// `Date`: part of the signed bytes, and what the freshness window checks.
 pub const DATE_HEADER: &str = "date";
-
-/// Base64 as keys and signatures arrive: standard alphabet, padding optional.
-const BASE64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// The digest a signature was made over (`X-MessageMedia-Digest-Type`): the old name of
 /// [`Digest`], which signature keys and verification now share.
@@ -52,24 +41,6 @@ pub type DigestType = Digest;
     note = "`Digest`'s `FromStr` error is `webhooks_vocabulary::UnknownValue`"
 )]
 pub type UnknownDigest = webhooks_vocabulary::UnknownValue;
-
-/// The digest of `parts` concatenated, and the padding scheme that signs it.
-fn digest(digest: Digest, parts: [&[u8]; 3]) -> (Vec<u8>, Pkcs1v15Sign) {
-    fn run<D: sha2::Digest + rsa::pkcs8::AssociatedOid>(
-        parts: [&[u8]; 3],
-    ) -> (Vec<u8>, Pkcs1v15Sign) {
-        let mut hasher = D::new();
-        for part in parts {
-            hasher.update(part);
-        }
-        (hasher.finalize().to_vec(), Pkcs1v15Sign::new::<D>())
-    }
-    match digest {
-        Digest::Sha224 => run::<Sha224>(parts),
-        Digest::Sha512 => run::<Sha512>(parts),
-        _ => run::<Sha256>(parts),
-    }
-}
 
 /// The request line as the platform signs it: `METHOD /path?query HTTP/1.1`.
 ///
@@ -339,7 +310,7 @@ type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// that fails or is not made is [`VerifyError::is_temporary`] (answer 503), not a rejection.
 #[derive(Clone)]
 pub struct Verifier {
-    keys: Arc<BTreeMap<String, Arc<RsaPublicKey>>>,
+    keys: Arc<BTreeMap<String, Arc<PublicKey>>>,
     fetched: Option<Arc<KeyCache>>,
     max_age: Option<Duration>,
     clock: Clock,
@@ -393,7 +364,7 @@ impl Verifier {
     /// (line breaks allowed), or PEM (`-----BEGIN PUBLIC KEY-----`, or PKCS#1
     /// `-----BEGIN RSA PUBLIC KEY-----`).
     pub fn add_key(&mut self, key_id: &str, public_key: &str) -> Result<(), VerifyError> {
-        let key = read_public_key(public_key).map_err(|reason| VerifyError::InvalidKey {
+        let key = PublicKey::parse(public_key).map_err(|reason| VerifyError::InvalidKey {
             key_id: excerpt(key_id),
             reason,
         })?;
@@ -533,7 +504,7 @@ impl Verifier {
         parse_verified(signature, headers, raw_body)
     }
 
-    fn held_key(&self, key_id: &str) -> Option<Arc<RsaPublicKey>> {
+    fn held_key(&self, key_id: &str) -> Option<Arc<PublicKey>> {
         self.keys
             .get(key_id)
             .cloned()
@@ -600,10 +571,11 @@ impl Verifier {
     }
 }
 
-/// The last two checks: the signature's length, then the RSA signature itself.
+/// The last two checks: the signature's length, then the RSA signature itself, over the
+/// request line, the `Date` and the raw body, hashed in turn (the body is never copied).
 fn check_signature(
     signed: Signed<'_>,
-    key: &RsaPublicKey,
+    key: &PublicKey,
     method: &Method,
     uri: &Uri,
     raw_body: &[u8],
@@ -618,12 +590,10 @@ fn check_signature(
         });
     }
     let line = request_line(method, uri);
-    let (hashed, scheme) = digest(
-        signed.digest,
-        [line.as_bytes(), signed.date.as_bytes(), raw_body],
-    );
-    key.verify(scheme, &hashed, &signed.signature)
-        .map_err(|_| VerifyError::BadSignature)?;
+    let parts = [line.as_bytes(), signed.date.as_bytes(), raw_body];
+    if !key.verify(signed.digest, parts, &signed.signature) {
+        return Err(VerifyError::BadSignature);
+    }
     Ok(VerifiedSignature {
         key_id: KeyId::new(signed.key_id),
         digest: signed.digest,
@@ -664,23 +634,6 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Ver
 
 fn normalize_key_id(key_id: &str) -> String {
     key_id.trim().to_ascii_lowercase()
-}
-
-pub(crate) fn read_public_key(text: &str) -> Result<RsaPublicKey, String> {
-    let text = text.trim();
-    if text.starts_with("-----BEGIN RSA PUBLIC KEY-----") {
-        return RsaPublicKey::from_pkcs1_pem(text).map_err(|err| err.to_string());
-    }
-    if text.starts_with("-----BEGIN") {
-        return RsaPublicKey::from_public_key_pem(text).map_err(|err| err.to_string());
-    }
-    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let der = BASE64
-        .decode(compact)
-        .map_err(|err| format!("neither PEM nor base64 DER ({err})"))?;
-    RsaPublicKey::from_public_key_der(&der)
-        .or_else(|spki| RsaPublicKey::from_pkcs1_der(&der).map_err(|_| spki))
-        .map_err(|err| format!("not an RSA SubjectPublicKeyInfo: {err}"))
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{Method, StatusCode, Uri};
-use rsa::pkcs8::EncodePublicKey;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use rsa09::pkcs8::EncodePublicKey;
+use rsa09::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha512};
 use webhooks_callbacks::{
     Callback, KeySourceError, PublishedKey, VerifiedBody, VerifiedCallback, Verifier,

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use rsa::pkcs1::EncodeRsaPublicKey;
-use rsa::pkcs8::{EncodePublicKey, LineEnding};
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use rsa09::pkcs1::EncodeRsaPublicKey;
+use rsa09::pkcs8::{EncodePublicKey, LineEnding};
+use rsa09::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest as _, Sha224, Sha256, Sha512};
 use webhooks_callbacks::{Callback, DEFAULT_MAX_AGE, Digest, ReceiveError, Verifier, VerifyError};
 

@@ -13,8 +13,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use futures::future::BoxFuture;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use rsa::pkcs8::EncodePublicKey;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use rsa09::pkcs8::EncodePublicKey;
+use rsa09::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use webhooks_callbacks::{

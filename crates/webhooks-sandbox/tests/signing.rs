@@ -9,8 +9,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use loopback::receiver::{Received, Receiver};
 use loopback::{Api, SECRET, signing_sandbox};
 use reqwest::StatusCode;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use rsa09::pkcs8::DecodePublicKey;
+use rsa09::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::{Map, json};
 use sha2::Digest as _;
 use webhooks_ergonomic::Event;
@@ -216,7 +216,7 @@ async fn the_public_key_is_a_2048_bit_rsa_key_and_debug_never_shows_the_private_
     let key = sandbox.signature_key().unwrap();
     let public =
         RsaPublicKey::from_public_key_der(&BASE64.decode(&key.public_key).unwrap()).unwrap();
-    assert_eq!(rsa::traits::PublicKeyParts::size(&public), 256);
+    assert_eq!(rsa09::traits::PublicKeyParts::size(&public), 256);
     let debug = format!("{sandbox:?}");
     assert!(debug.contains("<redacted>"), "{debug}");
     assert!(!debug.contains("RsaPrivateKey") && !debug.contains("primes"));

@@ -244,7 +244,7 @@ pub(crate) fn insert_signature_key(
             account,
             key.digest.as_str(),
             key.created,
-            der.as_bytes()
+            der.as_ref()
         ])
     })
     .map_err(failed)?;
