@@ -149,9 +149,9 @@ pub use key_source::{
 #[cfg(feature = "verify")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub use verify::{
-    CIPHER_TYPE_HEADER, DATE_HEADER, DEFAULT_MAX_AGE, DIGEST_TYPE_HEADER, KEY_ID_HEADER,
-    ReceiveError, SIGNATURE_HEADER, VerifiedCallback, VerifiedSignature, Verifier, VerifyError,
-    request_line, signed_bytes,
+    CIPHER_TYPE_HEADER, DATE_HEADER, DEFAULT_MAX_AGE, DIGEST_TYPE_HEADER, FORWARDED_PREFIX_HEADER,
+    KEY_ID_HEADER, ReceiveError, SIGNATURE_HEADER, VerifiedCallback, VerifiedSignature, Verifier,
+    VerifyError, request_line, signed_bytes,
 };
 #[cfg(feature = "verify")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
@@ -163,6 +163,10 @@ mod extract;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use extract::{CallbackRejection, VerifiedBody};
+
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub mod inbox;
 
 /// Callback templates: the rendering engine (shared with the sandbox), a builder of escaped
 /// templates, the default payload templates, and a linter (the `webhooks-template` crate).

@@ -314,7 +314,22 @@ pub struct Verifier {
     fetched: Option<Arc<KeyCache>>,
     max_age: Option<Duration>,
     clock: Clock,
+    path: PublicPath,
 }
+
+/// Where the platform called, when a proxy in front of the receiver changed the path.
+#[derive(Debug, Clone, Default)]
+struct PublicPath {
+    /// Put back in front of the received path: the proxy stripped it.
+    prefix: Option<String>,
+    /// Taken off the received path: the proxy added it.
+    internal: Option<String>,
+    /// Put back the `X-Forwarded-Prefix` of the request, when it has one.
+    trust_forwarded: bool,
+}
+
+/// `X-Forwarded-Prefix`: the path prefix a proxy stripped, in front of the path it forwarded.
+pub const FORWARDED_PREFIX_HEADER: &str = "x-forwarded-prefix";
 
 impl Default for Verifier {
     fn default() -> Self {
@@ -328,6 +343,7 @@ impl fmt::Debug for Verifier {
             .field("key_ids", &self.keys.keys().collect::<Vec<_>>())
             .field("key_source", &self.fetched)
             .field("max_age", &self.max_age)
+            .field("public_path", &self.path)
             .finish_non_exhaustive()
     }
 }
@@ -349,6 +365,7 @@ impl Verifier {
             fetched: None,
             max_age: Some(DEFAULT_MAX_AGE),
             clock: Arc::new(SystemTime::now),
+            path: PublicPath::default(),
         }
     }
 
@@ -428,6 +445,77 @@ impl Verifier {
         self
     }
 
+    /// The path prefix a proxy in front of this receiver strips before forwarding: the
+    /// platform called `/{prefix}/hooks`, the request arrives as `/hooks`. The signature covers
+    /// the request line the platform sent, so the prefix is put back before verifying.
+    ///
+    /// ```
+    /// # use webhooks_callbacks::Verifier;
+    /// # use http::{HeaderMap, Uri};
+    /// let verifier = Verifier::new().public_prefix("/public/messagemedia");
+    /// let received: Uri = "/hooks?tenant=a".parse().unwrap();
+    /// assert_eq!(
+    ///     verifier.public_target(&received, &HeaderMap::new()),
+    ///     "/public/messagemedia/hooks?tenant=a"
+    /// );
+    /// ```
+    pub fn public_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path.prefix = Some(prefix.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// The path prefix a proxy adds before forwarding: the platform called `/hooks`, the
+    /// request arrives as `/{prefix}/hooks`. It is taken off before verifying (a path without
+    /// it is verified as received).
+    pub fn internal_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path.internal = Some(prefix.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Puts back the prefix a proxy names in `X-Forwarded-Prefix` (before any
+    /// [`public_prefix`](Self::public_prefix)). Off by default, and only for a receiver that
+    /// nothing but that proxy can reach: otherwise anyone can choose the path that is verified
+    /// (they still cannot forge a signature, but can make a callback for one path verify at
+    /// another).
+    pub fn trust_forwarded_prefix(mut self, trust: bool) -> Self {
+        self.path.trust_forwarded = trust;
+        self
+    }
+
+    /// The request target the platform called, as the signature covers it: `uri`'s path and
+    /// query, with the proxy prefixes this verifier was told of put back or taken off.
+    pub fn public_target(&self, uri: &Uri, headers: &HeaderMap) -> String {
+        let received = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let received = match &self.path.internal {
+            Some(internal) => match received.strip_prefix(internal.as_str()) {
+                Some(rest) if rest.is_empty() || rest.starts_with(['/', '?']) => rest,
+                _ => received,
+            },
+            None => received,
+        };
+        let forwarded = if self.path.trust_forwarded {
+            headers
+                .get(FORWARDED_PREFIX_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .map(|value| value.trim().trim_end_matches('/'))
+                .filter(|value| value.starts_with('/'))
+        } else {
+            None
+        };
+        let mut target = String::with_capacity(received.len() + 32);
+        for prefix in [forwarded, self.path.prefix.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            target.push_str(prefix);
+        }
+        if !received.starts_with('/') {
+            target.push('/');
+        }
+        target.push_str(received);
+        target
+    }
+
     /// Verifies a callback's signature with the keys this verifier holds (given, or fetched
     /// earlier): it never asks the key source; use [`verify_async`](Self::verify_async) for
     /// that.
@@ -453,7 +541,13 @@ impl Verifier {
             .ok_or_else(|| VerifyError::UnknownKeyId {
                 key_id: excerpt(&signed.key_id),
             })?;
-        check_signature(signed, &key, method, uri, raw_body)
+        check_signature(
+            signed,
+            &key,
+            method,
+            &self.public_target(uri, headers),
+            raw_body,
+        )
     }
 
     /// As [`verify`](Self::verify), fetching a key this verifier does not hold from its
@@ -475,7 +569,13 @@ impl Verifier {
                 });
             }
         };
-        check_signature(signed, &key, method, uri, raw_body)
+        check_signature(
+            signed,
+            &key,
+            method,
+            &self.public_target(uri, headers),
+            raw_body,
+        )
     }
 
     /// [`verify`](Self::verify)s the callback, then reads it with [`Callback::parse`] (the
@@ -577,7 +677,7 @@ fn check_signature(
     signed: Signed<'_>,
     key: &PublicKey,
     method: &Method,
-    uri: &Uri,
+    target: &str,
     raw_body: &[u8],
 ) -> Result<VerifiedSignature, VerifyError> {
     if signed.signature.len() != key.size() {
@@ -589,7 +689,7 @@ fn check_signature(
             ),
         });
     }
-    let line = request_line(method, uri);
+    let line = webhooks_vocabulary::request_line(method.as_str(), target);
     let parts = [line.as_bytes(), signed.date.as_bytes(), raw_body];
     if !key.verify(signed.digest, parts, &signed.signature) {
         return Err(VerifyError::BadSignature);

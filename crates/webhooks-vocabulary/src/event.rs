@@ -176,8 +176,10 @@ pub struct UnknownValue {
 const MAX_SHOWN: usize = 64;
 
 impl UnknownValue {
-    /// An error for `value`, of which an [`excerpt`](crate::excerpt) of 64 bytes is kept.
-    pub(crate) fn new(kind: &'static str, value: &str, expected: &'static str) -> UnknownValue {
+    /// An error for `value` of a `kind` of value (`event`, `digest`, ...) that names one of
+    /// `expected`; an [`excerpt`](crate::excerpt) of 64 bytes of `value` is kept. For enums of
+    /// other crates that read names the way these do.
+    pub fn new(kind: &'static str, value: &str, expected: &'static str) -> UnknownValue {
         UnknownValue {
             kind,
             value: crate::excerpt(value.as_bytes(), MAX_SHOWN),
