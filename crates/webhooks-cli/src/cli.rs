@@ -206,6 +206,9 @@ Examples:
     /// optionally forward them to your own app.
     #[command(after_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
+    /// Look at, replay and purge the callbacks `listen --inbox` stored.
+    #[command(subcommand, after_help = INBOX_EXAMPLES)]
+    Inbox(InboxCommand),
     /// Simulate an event in a sandbox and show which webhooks were called and how each
     /// attempt went.
     #[command(after_help = TRIGGER_EXAMPLES)]
@@ -625,12 +628,17 @@ platform retries) and a line on stderr. A verified one is printed as a typed eve
 or one JSON object per line with --json) and answered 200, or forwarded to --forward-to (the
 received path and query appended, headers and raw body unchanged, so your app can verify the
 same signature) and answered with your app's status and body.
+With --inbox FILE a verified callback is stored in that SQLite inbox first and answered 200
+once it is on disk (a retry of one already stored is answered 200 and absorbed); workers then
+hand it to --forward-to, retrying with backoff while your app answers other than 2xx, or just
+print it. It survives a restart; `mm-webhooks inbox` shows and replays what it holds.
 Bodies over 2 MiB get 413. Ctrl-C stops it, letting open requests finish.
 
 Examples:
   mm-webhooks listen --port 8787
   mm-webhooks listen --port 8787 --public-key 7ca628a8-08b0-4e42-aeb8-960b37049c31=MIIBIjAN...
   mm-webhooks listen --port 8787 --forward-to http://127.0.0.1:3000 --json
+  mm-webhooks listen --port 8787 --inbox inbox.db --forward-to http://127.0.0.1:3000
   mm-webhooks listen --port 8787 --skip-verify";
 
 /// `trigger`.
@@ -675,6 +683,98 @@ pub struct ListenArgs {
     /// Print each callback as one JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Store each verified callback in this SQLite inbox before answering 200, then hand it to
+    /// --forward-to from there (an answer other than 2xx is retried with backoff, each
+    /// callback handled once however often the platform sends it), or just print it.
+    #[arg(long, value_name = "FILE", conflicts_with = "skip_verify")]
+    pub inbox: Option<std::path::PathBuf>,
+}
+
+/// Where `inbox` commands find the inbox.
+#[derive(Debug, Args)]
+pub struct InboxLocation {
+    /// The SQLite inbox `listen --inbox` writes.
+    #[arg(long, value_name = "FILE")]
+    pub inbox: std::path::PathBuf,
+    /// One JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mm-webhooks inbox ...`.
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Stored callbacks, newest first.
+    List(InboxListArgs),
+    /// One stored callback: its request, body and history.
+    Show {
+        /// Its id (from `list`).
+        id: u64,
+        #[command(flatten)]
+        location: InboxLocation,
+    },
+    /// Hand callbacks to the handler again: one by id, every dead one, or every one done or
+    /// dead since a time.
+    Replay(InboxReplayArgs),
+    /// Delete done and dead callbacks older than the retention window (7 days), and their
+    /// dedup keys.
+    Purge {
+        #[command(flatten)]
+        location: InboxLocation,
+    },
+    /// Depth, age of the oldest, attempts, duplicates, dead.
+    Stats {
+        #[command(flatten)]
+        location: InboxLocation,
+    },
+}
+
+/// `inbox list`.
+#[derive(Debug, Args)]
+pub struct InboxListArgs {
+    /// Only callbacks in this state: pending, leased, done or dead.
+    #[arg(long)]
+    pub state: Option<webhooks_callbacks::inbox::State>,
+    /// At most this many (1 to 1000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub limit: u64,
+    /// Only callbacks stored before this id (the next page).
+    #[arg(long)]
+    pub before: Option<u64>,
+    #[command(flatten)]
+    pub location: InboxLocation,
+}
+
+/// `inbox replay`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).multiple(false).args(["id", "dead", "since"])))]
+pub struct InboxReplayArgs {
+    /// This callback.
+    pub id: Option<u64>,
+    /// Every dead callback.
+    #[arg(long)]
+    pub dead: bool,
+    /// Every callback done or dead stored at or after this time (RFC 3339).
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<time::OffsetDateTime>,
+    #[command(flatten)]
+    pub location: InboxLocation,
+}
+
+const INBOX_EXAMPLES: &str = "\
+Examples:
+  mm-webhooks listen --inbox inbox.db --forward-to http://127.0.0.1:3000 &
+  mm-webhooks inbox stats --inbox inbox.db
+  mm-webhooks inbox list --inbox inbox.db --state dead
+  mm-webhooks inbox show 42 --inbox inbox.db --json
+  mm-webhooks inbox replay --dead --inbox inbox.db
+  mm-webhooks inbox replay --since 2026-12-06T00:00:00Z --inbox inbox.db
+  mm-webhooks inbox purge --inbox inbox.db";
+
+/// An RFC 3339 time.
+fn parse_time(value: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+        .map_err(|err| format!("`{value}` is not an RFC 3339 time: {err}"))
 }
 
 /// Event names in any case, `-` or `_`.

@@ -122,6 +122,47 @@ pub struct Entry {
     pub finished_at: Option<OffsetDateTime>,
 }
 
+/// As JSON (for `mm-webhooks inbox --json` and the inspector page): times in RFC 3339, the
+/// body as text when it is UTF-8 (`body`), else in base64 (`body_base64`).
+impl serde::Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+
+        let rfc3339 = |at: &OffsetDateTime| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("dedup_key", &self.dedup_key)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("received_at", &rfc3339(&self.received_at))?;
+        map.serialize_entry("method", &self.method)?;
+        map.serialize_entry("target", &self.target)?;
+        map.serialize_entry("headers", &self.headers)?;
+        match std::str::from_utf8(&self.body) {
+            Ok(text) => map.serialize_entry("body", text)?,
+            Err(_) => {
+                use base64::Engine;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&self.body);
+                map.serialize_entry("body_base64", &encoded)?;
+            }
+        }
+        map.serialize_entry("key_id", &self.key_id)?;
+        map.serialize_entry("digest", &self.digest)?;
+        map.serialize_entry("state", &self.state)?;
+        map.serialize_entry("attempts", &self.attempts)?;
+        map.serialize_entry(
+            "next_attempt_at",
+            &self.next_attempt_at.as_ref().map(rfc3339),
+        )?;
+        map.serialize_entry("last_error", &self.last_error)?;
+        map.serialize_entry("duplicates", &self.duplicates)?;
+        map.serialize_entry("finished_at", &self.finished_at.as_ref().map(rfc3339))?;
+        map.end()
+    }
+}
+
 impl Entry {
     /// The request's `Content-Type`, empty when it had none.
     pub fn content_type(&self) -> &str {

@@ -50,6 +50,23 @@ impl Receipt {
     }
 }
 
+impl std::fmt::Display for Receipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Receipt::Stored(id) => write!(f, "stored as #{id}"),
+            Receipt::Duplicate(id) => write!(f, "a duplicate of #{id}, absorbed"),
+            Receipt::Refused(err) => write!(f, "refused: {err}"),
+            Receipt::Full { retry_after } => {
+                write!(
+                    f,
+                    "refused: the inbox is full (retry after {retry_after} s)"
+                )
+            }
+            Receipt::Unavailable(err) => write!(f, "not stored: {err}"),
+        }
+    }
+}
+
 #[cfg(feature = "axum")]
 impl axum::response::IntoResponse for Receipt {
     fn into_response(self) -> axum::response::Response {

@@ -11,6 +11,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri};
+use webhooks_callbacks::inbox::{Delivery, Handler, Inbox, Outcome as Outcome_, Receipt};
 use webhooks_ergonomic::callbacks::{Callback, ReceiveError, Verifier};
 use webhooks_sandbox::cli::StopSignal;
 
@@ -41,9 +42,14 @@ const HOP_HEADERS: [&str; 6] = [
     "upgrade",
 ];
 
+/// How long handlers may go on after Ctrl-C before their callbacks are handed back to the
+/// inbox (they are handled again on the next start).
+pub const INBOX_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 struct Listener {
     verifier: Option<Verifier>,
     forward: Option<Forward>,
+    inbox: Option<Inbox>,
     json: bool,
 }
 
@@ -54,24 +60,39 @@ struct Forward {
 
 /// Runs the receiver until Ctrl-C.
 pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
+    // Hooked before the address is announced: a Ctrl-C right after the line stops cleanly.
+    let stop = StopSignal::install()
+        .map_err(|err| Failure::Failed(format!("cannot install the signal handlers: {err}")))?;
     let verifier = if args.skip_verify {
         None
     } else {
         Some(verifier(global, &args)?)
     };
     let forward = args.forward_to.as_deref().map(forward).transpose()?;
+    let inbox = match (&args.inbox, &verifier) {
+        (Some(path), Some(verifier)) => Some(
+            Inbox::builder()
+                .sqlite(path)
+                .verifier(verifier.clone())
+                .open()
+                .await
+                .map_err(|err| Failure::Failed(err.to_string()))?,
+        ),
+        _ => None,
+    };
     let state = Arc::new(Listener {
         verifier,
         forward,
+        inbox: inbox.clone(),
         json: args.json,
     });
+    let workers = inbox
+        .as_ref()
+        .map(|inbox| inbox.start(Handled(Arc::clone(&state))));
     let app = Router::new()
         .fallback(receive)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
-    // Hooked before the address is announced: a Ctrl-C right after the line stops cleanly.
-    let stop = StopSignal::install()
-        .map_err(|err| Failure::Failed(format!("cannot install the signal handlers: {err}")))?;
     let address = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -80,12 +101,69 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
         .local_addr()
         .map_err(|err| Failure::Failed(format!("cannot read the bound address: {err}")))?;
     output::print_error_line(&format!("listening on http://{bound} (Ctrl-C to stop)"));
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop.recv())
-        .await
-        .map_err(|err| Failure::Failed(format!("the receiver failed: {err}")))?;
+        .await;
+    if let Some(workers) = workers {
+        workers.shutdown(INBOX_SHUTDOWN_GRACE).await;
+    }
+    served.map_err(|err| Failure::Failed(format!("the receiver failed: {err}")))?;
     output::print_error_line("stopped");
     Ok(())
+}
+
+/// The inbox's handler: the callback forwarded to the app (a 2xx answer is done, anything
+/// else retried), or only printed.
+struct Handled(Arc<Listener>);
+
+impl Handler for Handled {
+    fn handle(&self, delivery: Delivery) -> futures::future::BoxFuture<'static, Outcome_> {
+        let listener = Arc::clone(&self.0);
+        Box::pin(async move {
+            let entry = delivery.entry();
+            let method = Method::from_bytes(entry.method.as_bytes()).unwrap_or(Method::POST);
+            let uri: Uri = entry
+                .target
+                .parse()
+                .unwrap_or_else(|_| Uri::from_static("/"));
+            let headers: HeaderMap = entry
+                .headers
+                .iter()
+                .filter_map(|(name, value)| {
+                    Some((
+                        http::HeaderName::from_bytes(name.as_bytes()).ok()?,
+                        http::HeaderValue::from_str(value).ok()?,
+                    ))
+                })
+                .collect();
+            let forwarded = match &listener.forward {
+                Some(forward) => Some(
+                    relay(forward, &method, &uri, &headers, entry.body.clone())
+                        .await
+                        .1,
+                ),
+                None => None,
+            };
+            let outcome = match &forwarded {
+                Some(Some(Ok(status))) if (200..300).contains(status) => Outcome_::Done,
+                Some(Some(Ok(status))) => Outcome_::retry(format!("the app answered {status}")),
+                Some(Some(Err(error))) => Outcome_::retry(format!("forwarding failed: {error}")),
+                _ => Outcome_::Done,
+            };
+            match delivery.callback() {
+                Ok(callback) => print_event(
+                    &listener,
+                    &method,
+                    &uri,
+                    &callback,
+                    entry.key_id.as_deref(),
+                    forwarded.flatten(),
+                ),
+                Err(err) => reject(&method, &uri, &format!("stored #{}: {err}", entry.id)),
+            }
+            outcome
+        })
+    }
 }
 
 /// The library's verifier: holding the `--public-key`s, and fetching any other key id through
@@ -140,6 +218,17 @@ async fn receive(
             return rejection.into_response();
         }
     };
+    if let Some(inbox) = &listener.inbox {
+        let receipt = inbox.receive(&method, &uri, &headers, body).await;
+        match &receipt {
+            Receipt::Stored(_) => {}
+            Receipt::Duplicate(_) => {
+                output::print_error_line(&format!("{method} {uri}: {receipt}"))
+            }
+            other => reject(&method, &uri, &other.to_string()),
+        }
+        return receipt.into_response();
+    }
     let (callback, key_id) = match typed(&listener, &method, &uri, &headers, &body).await {
         Ok(typed) => typed,
         Err(err) => {

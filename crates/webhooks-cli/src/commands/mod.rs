@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod inbox;
 mod keys;
 mod listen;
 mod sandbox;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> Outcome {
         }
         Command::Template(command) => template::run(command, global.account.as_deref()),
         Command::Listen(args) => listen::run(&global, args).await,
+        Command::Inbox(command) => inbox::run(command).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Trigger(args) => {
             if global.verbose > 0 {
