@@ -2,11 +2,14 @@
 //!
 //! With no credentials in the environment it runs offline: it starts the sandbox in-process,
 //! creates a signature key and enables it through the Signature Key API (so callbacks are
-//! signed, as for an account with secure callbacks), starts a small receiver whose verifier
-//! fetches the public key of each key id it meets through the same client, creates a webhook
-//! pointing at the receiver, lists and updates it, simulates an inbound SMS, rotates the key
+//! signed, as for an account with secure callbacks), starts a receiver that stores every
+//! verified callback in a durable inbox before answering (its verifier fetches the public key
+//! of each key id it meets through the same client), creates a webhook pointing at the
+//! receiver, lists and updates it, simulates an inbound SMS, sends that callback again as the
+//! platform does when it gets no answer (the inbox absorbs it: handled once), rotates the key
 //! (a second key, enabled) and simulates a delivery report that the receiver still verifies
-//! without a restart, prints the verified, typed callbacks, cleans up and exits.
+//! without a restart, prints the verified, typed callbacks as the inbox's worker handles them,
+//! cleans up and exits.
 //!
 //! With `MESSAGEMEDIA_API_KEY` and `MESSAGEMEDIA_API_SECRET` set, it runs the management steps
 //! (create, list, update, delete) against the real API instead; the platform cannot call a
@@ -15,7 +18,8 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use webhooks_callbacks::{Callback, VerifiedCallback, Verifier};
+use webhooks_callbacks::inbox::{Delivery, Inbox, Outcome};
+use webhooks_callbacks::{Callback, Verifier};
 use webhooks_ergonomic::signature_keys::Digest;
 use webhooks_ergonomic::{CallbackMethod, Client, Encoding, Event, SignatureKeyId};
 use webhooks_sandbox::{Sandbox, SimulatedEvent};
@@ -48,28 +52,33 @@ async fn main() -> Result<(), Failure> {
         .build()?;
     let first_key = enable_new_key(&client, Digest::Sha256).await?;
 
-    // The receiver: your own server, which the platform calls. It trusts a callback only once
-    // its signature verifies; the verifier fetches the public key of a key id it has not met
-    // through the client (once per key), and refuses callbacks dated over 5 minutes away.
-    let verifier = Verifier::new().key_source(client.clone());
-    let (received, mut inbox) = mpsc::channel::<(String, Callback)>(16);
-    let receiver = axum::Router::new()
-        .route(
-            "/callbacks",
-            axum::routing::post(move |verified: VerifiedCallback| {
-                let received = received.clone();
-                async move {
-                    let signed_by = verified.signature.key_id.to_string();
-                    let _ = received.send((signed_by, verified.callback)).await;
-                    "ok"
-                }
-            }),
-        )
-        .with_state(verifier);
+    // The receiver: your own server, which the platform calls. It stores a callback only once
+    // its signature verifies (the verifier fetches the public key of a key id it has not met
+    // through the client, once per key, and refuses callbacks dated over 5 minutes away), and
+    // answers 200 only once it is on disk. A worker then hands it to the handler: here, a
+    // channel the steps below read.
+    let dir = tempfile::tempdir()?;
+    let inbox = Inbox::builder()
+        .sqlite(dir.path().join("inbox.db"))
+        .verifier(Verifier::new().key_source(client.clone()))
+        .open()
+        .await?;
+    let (handled, mut inbox_out) = mpsc::channel::<Delivery>(16);
+    let workers = inbox.start(move |delivery: Delivery| {
+        let handled = handled.clone();
+        async move {
+            let _ = handled.send(delivery).await;
+            Outcome::Done
+        }
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let callback_url = format!("http://{}/callbacks", listener.local_addr()?);
+    let receiver = inbox.router();
     tokio::spawn(async move { axum::serve(listener, receiver).await });
-    println!("receiver: {callback_url}");
+    println!(
+        "receiver: {callback_url} (inbox {})",
+        dir.path().join("inbox.db").display()
+    );
 
     let id = manage_until_delete(&client, &callback_url).await?;
 
@@ -90,25 +99,56 @@ async fn main() -> Result<(), Failure> {
             })
             .await?;
         println!("simulated {event}: {called} webhook(s) called");
-        let (signed_by, callback) = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
+        let delivery = tokio::time::timeout(Duration::from_secs(10), inbox_out.recv())
             .await
-            .map_err(|_| "no callback arrived within 10 s")?
-            .ok_or("the receiver stopped")?;
-        match callback {
+            .map_err(|_| "no callback was handled within 10 s")?
+            .ok_or("the inbox stopped")?;
+        let entry = delivery.entry();
+        let signed_by = entry.key_id.clone().unwrap_or_default();
+        match delivery.callback()? {
             Callback::InboundSms(sms) => println!(
-                "verified (key {signed_by}): SMS from {}: {:?}, metadata {:?}",
+                "handled #{} (verified, key {signed_by}): SMS from {}: {:?}, metadata {:?}",
+                entry.id,
                 shown(sms.source_number.as_ref()),
                 sms.content.unwrap_or_default(),
                 sms.metadata
             ),
             Callback::DeliveryReport(report) => println!(
-                "verified (key {signed_by}): message {} is {} (status code {})",
+                "handled #{} (verified, key {signed_by}): message {} is {} (status code {})",
+                entry.id,
                 shown(report.message_id.as_ref()),
                 shown(report.status.as_ref()),
                 shown(report.status_code.as_ref())
             ),
-            other => println!("verified (key {signed_by}): {other:?}"),
+            other => println!(
+                "handled #{} (verified, key {signed_by}): {other:?}",
+                entry.id
+            ),
         }
+        if event == Event::ReceivedSms {
+            // The platform sends a callback again when it gets no 2xx in time (a slow network,
+            // a receiver restarting): the same request, once more.
+            let mut again = reqwest::Client::new().post(&callback_url);
+            for (name, value) in &entry.headers {
+                again = again.header(name, value);
+            }
+            let answer = again.body(entry.body.clone()).send().await?;
+            println!(
+                "resent   #{} as the platform retries it: {} {}",
+                entry.id,
+                answer.status(),
+                answer.text().await?.trim()
+            );
+        }
+    }
+    workers.shutdown(Duration::from_secs(5)).await;
+    let stats = inbox.stats().await?;
+    println!(
+        "inbox:    {} handled, {} duplicate(s) absorbed, {} waiting",
+        stats.done, stats.duplicates, stats.depth
+    );
+    if inbox_out.try_recv().is_ok() || stats.duplicates != 1 {
+        return Err("the repeated callback was handled twice".into());
     }
     for attempt in sandbox.deliveries() {
         println!(
