@@ -173,3 +173,10 @@ pub mod inbox;
 #[cfg(feature = "template")]
 #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
 pub use webhooks_template as template;
+
+/// The crate's README, whose Rust examples are compiled and run as doctests: a snippet there
+/// that stops compiling fails the test suite. Its inbox example needs the `inbox` and `axum`
+/// features.
+#[cfg(all(doctest, feature = "inbox", feature = "axum"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -53,3 +53,9 @@ pub mod open {
 mod generated;
 
 pub use generated::*;
+
+/// The crate's README, whose Rust examples are compiled and run as doctests: a snippet there
+/// that stops compiling fails the test suite.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -116,3 +116,9 @@ pub use http;
 pub use reqwest;
 /// Why a request could not be signed (what a custom signer returns).
 pub use webhooks_client::hooks::SignError;
+
+/// The crate's README, whose Rust examples are compiled and run as doctests: a snippet there
+/// that stops compiling fails the test suite.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -389,3 +389,14 @@ fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<tokio::net::TcpList
     socket.bind(addr)?;
     socket.listen(backlog)
 }
+
+/// The sandbox's README, whose Rust examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The workspace's README: its Rust examples use the managing client, the receiving crate with
+/// its inbox, and axum, all of which this crate's tests depend on, so they are compiled here.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadmeDoctests;

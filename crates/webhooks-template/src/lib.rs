@@ -260,3 +260,9 @@ impl From<&Template> for String {
         template.source.clone()
     }
 }
+
+/// The crate's README, whose Rust examples are compiled and run as doctests: a snippet there
+/// that stops compiling fails the test suite.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

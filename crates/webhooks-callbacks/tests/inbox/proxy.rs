@@ -167,3 +167,20 @@ async fn over_http_a_body_over_the_limit_is_413_and_a_stored_callback_is_200() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn nested_in_an_app_the_router_receives_under_its_prefix_and_verifies_the_full_path() {
+    let setup = Setup::new();
+    let inbox = setup.inbox().await;
+    let app = axum::Router::new()
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .nest("/hooks/messagemedia", inbox.router());
+    let base = serve(app).await;
+    let target = "/hooks/messagemedia/sms?tenant=a";
+    let (status, text) = post(&base, target, setup.signer, &reply("n-1"), &[]).await;
+    assert_eq!(status, 200, "{text}");
+    let stored = inbox.list(ListFilter::new()).await.unwrap();
+    assert_eq!(stored[0].target, target);
+    let health = reqwest::get(format!("{base}/health")).await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+}
