@@ -2,13 +2,16 @@
 //!
 //! MessageMedia calls your URL when messaging events happen: a reply arrives, a message is
 //! delivered, a recipient opts out. This crate manages those subscriptions (create, list,
-//! update, delete) and helps you receive what they send ([`callbacks`]).
+//! update, delete) and the signature keys callbacks are signed with. Receiving what they send
+//! is the `webhooks-callbacks` crate's job (no HTTP client; re-exported here as [`callbacks`]
+//! for one more release); with the `verify` feature a [`Client`] fetches signature keys for
+//! its `Verifier`.
 //!
 //! # Quick start
 //!
 //! ```toml
 //! [dependencies]
-//! webhooks-ergonomic = "0.1"
+//! webhooks-ergonomic = "0.2"
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!

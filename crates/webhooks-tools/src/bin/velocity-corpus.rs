@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let out = PathBuf::from(
         args.next()
-            .ok_or("usage: velocity_corpus OUT_DIR [SPEC] [N]")?,
+            .ok_or("usage: velocity-corpus OUT_DIR [SPEC] [N]")?,
     );
     let spec = args.next();
     let generated: usize = args.next().map_or(Ok(3_000), |n| n.parse())?;
