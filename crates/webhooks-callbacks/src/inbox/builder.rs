@@ -107,7 +107,11 @@ impl InboxBuilder {
         self
     }
 
-    /// Stores in a NATS JetStream (feature `nats`), at `url` (`nats://127.0.0.1:4222`).
+    /// Stores in a NATS JetStream (feature `nats`), at `url` (`nats://127.0.0.1:4222`;
+    /// several servers separated by commas). Options go in the URL's query, used when the
+    /// streams and the bucket are created: `prefix` they are named after (default
+    /// `MESSAGEMEDIA_CALLBACKS`), `duplicate_window` (default `2m`), `replicas` (default 1), as
+    /// in `nats://nats.internal:4222?prefix=ORDERS_CALLBACKS&replicas=3`.
     #[cfg(feature = "nats")]
     #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
     pub fn nats(mut self, url: impl Into<String>) -> Self {
@@ -257,10 +261,9 @@ impl InboxBuilder {
                 )
             }
             #[cfg(feature = "nats")]
-            Backend::JetStream(options) => Arc::new(
-                super::jetstream::JetStreamStore::open(options, retention, lease, max_attempts)
-                    .await?,
-            ),
+            Backend::JetStream(options) => {
+                Arc::new(super::jetstream::JetStreamStore::open(options, retention, lease).await?)
+            }
         };
         let (events, _) = broadcast::channel(1024);
         let owner = self.owner.unwrap_or_else(default_owner);

@@ -78,6 +78,8 @@ mod sqlite;
 mod store;
 mod work;
 
+#[cfg(feature = "nats")]
+mod jetstream;
 #[cfg(feature = "axum")]
 mod serve;
 
