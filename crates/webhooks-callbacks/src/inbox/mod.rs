@@ -34,7 +34,7 @@
 //! By default a callback's natural identity, from fields the default templates carry: a
 //! delivery report's `message_id` and `status` (`dr:<id>:<status>`), a reply's `reply_id`
 //! (`reply:<id>`), an opt-out's `notification_id` (`opt-out:<id>`). A body without them (a
-//! custom template, or one [`Callback`](crate::Callback) does not read) is keyed by the
+//! custom template, or one [`Callback`] does not read) is keyed by the
 //! SHA-256 of its kind and its bytes. [`InboxBuilder::dedup_key`] replaces the rule; keys
 //! longer than [`MAX_DEDUP_KEY_LEN`] bytes are hashed.
 //!
