@@ -633,12 +633,21 @@ once it is on disk (a retry of one already stored is answered 200 and absorbed);
 hand it to --forward-to, retrying with backoff while your app answers other than 2xx, or just
 print it. It survives a restart; `mm-webhooks inbox` shows and replays what it holds.
 Bodies over 2 MiB get 413. Ctrl-C stops it, letting open requests finish.
+With --ui (and --inbox) an inspector page is served on its own port, 127.0.0.1:8788 by
+default (--ui-port, --ui-host; another address than loopback needs --ui-token): every
+callback as it arrives, newest first, pushed to the page, with requests refused before they
+were stored (kept in memory, the newest 200) and their reason; filters; the detail with
+headers, body raw and pretty, the bytes the signature covers and the verdict; replay to
+--forward-to unchanged or edited (sent without its signature and marked
+X-MM-Webhooks-Replay: edited); copy as curl; export as NDJSON. Its JSON endpoints are
+listed in the README.
 
 Examples:
   mm-webhooks listen --port 8787
   mm-webhooks listen --port 8787 --public-key 7ca628a8-08b0-4e42-aeb8-960b37049c31=MIIBIjAN...
   mm-webhooks listen --port 8787 --forward-to http://127.0.0.1:3000 --json
   mm-webhooks listen --port 8787 --inbox inbox.db --forward-to http://127.0.0.1:3000
+  mm-webhooks listen --port 8787 --inbox inbox.db --forward-to http://127.0.0.1:3000 --ui
   mm-webhooks listen --port 8787 --skip-verify";
 
 /// `trigger`.
@@ -688,6 +697,33 @@ pub struct ListenArgs {
     /// callback handled once however often the platform sends it), or just print it.
     #[arg(long, value_name = "FILE", conflicts_with = "skip_verify")]
     pub inbox: Option<std::path::PathBuf>,
+    /// Serve the inspector page: every callback live (refused ones too), its detail and
+    /// signed bytes, filters, replay, edit-and-replay, copy as curl, export. Needs --inbox:
+    /// the page shows what the inbox holds, so history survives a restart.
+    #[arg(long, requires = "inbox", conflicts_with = "skip_verify")]
+    pub ui: bool,
+    /// The inspector's port, its own so a tunnel to --port never exposes it (0 picks a free
+    /// one; the address is printed on stderr).
+    #[arg(long, value_name = "PORT", default_value_t = 8788, requires = "ui")]
+    pub ui_port: u16,
+    /// The inspector's address; any but a loopback one needs --ui-token.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = "127.0.0.1",
+        requires = "ui"
+    )]
+    pub ui_host: std::net::IpAddr,
+    /// A token the inspector page asks for (at least 16 characters); needed to bind the
+    /// inspector to anything but loopback.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MM_WEBHOOKS_UI_TOKEN",
+        hide_env_values = true,
+        requires = "ui"
+    )]
+    pub ui_token: Option<String>,
 }
 
 /// Where `inbox` commands find the inbox.

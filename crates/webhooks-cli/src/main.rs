@@ -16,6 +16,7 @@ mod findings;
 mod input;
 mod output;
 mod target;
+mod ui;
 
 use std::process::ExitCode;
 

@@ -1,9 +1,10 @@
 //! `mm-webhooks listen`: a local receiver that verifies signed callbacks, prints each as a
-//! typed event, and optionally forwards it to the user's own app.
+//! typed event, and optionally forwards it to the user's own app; with `--ui`, the inspector
+//! page beside it (see [`crate::ui`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::rejection::BytesRejection;
@@ -20,6 +21,7 @@ use crate::event_view;
 use crate::failure::{Failure, Outcome};
 use crate::output::{self, Style};
 use crate::target;
+use crate::ui::{self, Handling, Inspector};
 
 /// The largest callback accepted (413 beyond): MMS media arrives base64 in the body, and 2 MiB
 /// is axum's default, which the library's docs tell receivers to start from.
@@ -48,8 +50,9 @@ pub const INBOX_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 struct Listener {
     verifier: Option<Verifier>,
-    forward: Option<Forward>,
+    forward: Option<Arc<Forward>>,
     inbox: Option<Inbox>,
+    inspector: Option<Arc<Inspector>>,
     json: bool,
 }
 
@@ -68,7 +71,16 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
     } else {
         Some(verifier(global, &args)?)
     };
-    let forward = args.forward_to.as_deref().map(forward).transpose()?;
+    let forward = args
+        .forward_to
+        .as_deref()
+        .map(forward)
+        .transpose()?
+        .map(Arc::new);
+    let ui_address = SocketAddr::new(args.ui_host, args.ui_port);
+    if args.ui {
+        check_ui_token(&ui_address, args.ui_token.as_deref())?;
+    }
     let inbox = match (&args.inbox, &verifier) {
         (Some(path), Some(verifier)) => Some(
             Inbox::builder()
@@ -80,10 +92,50 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
         ),
         _ => None,
     };
+    let address = SocketAddr::new(args.host, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| Failure::Failed(format!("cannot listen on {address}: {err}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|err| Failure::Failed(format!("cannot read the bound address: {err}")))?;
+    // One stop for the receiver and the inspector: the signal is heard once.
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let inspector = match (&inbox, args.ui) {
+        (Some(inbox), true) => {
+            let ui_listener = tokio::net::TcpListener::bind(ui_address)
+                .await
+                .map_err(|err| {
+                    Failure::Failed(format!("cannot serve the inspector on {ui_address}: {err}"))
+                })?;
+            let inspector = Inspector::new(
+                inbox.clone(),
+                ui::Options {
+                    receiver: format!("http://{bound}"),
+                    forward_to: forward.as_ref().map(|forward| forward.base.clone()),
+                    forwarder: forward.as_ref().map(|forward| {
+                        Arc::new(Forwarding(Arc::clone(forward))) as Arc<dyn ui::Forwarder>
+                    }),
+                    inbox_path: args
+                        .inbox
+                        .as_ref()
+                        .map(|path| path.display().to_string())
+                        .unwrap_or_default(),
+                    token: args.ui_token.clone(),
+                },
+                stopped.clone(),
+            );
+            Some((inspector, ui_listener))
+        }
+        _ => None,
+    };
     let state = Arc::new(Listener {
         verifier,
         forward,
         inbox: inbox.clone(),
+        inspector: inspector
+            .as_ref()
+            .map(|(inspector, _)| Arc::clone(inspector)),
         json: args.json,
     });
     let workers = inbox
@@ -93,23 +145,84 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
         .fallback(receive)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
-    let address = SocketAddr::new(args.host, args.port);
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|err| Failure::Failed(format!("cannot listen on {address}: {err}")))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|err| Failure::Failed(format!("cannot read the bound address: {err}")))?;
     output::print_error_line(&format!("listening on http://{bound} (Ctrl-C to stop)"));
+    let inspector = match inspector {
+        Some((inspector, ui_listener)) => {
+            let at = ui_listener
+                .local_addr()
+                .map_err(|err| Failure::Failed(format!("cannot read the bound address: {err}")))?;
+            output::print_error_line(&format!(
+                "inspector on http://{at}/{}",
+                if args.ui_token.is_some() {
+                    " (it asks for the --ui-token)"
+                } else {
+                    ""
+                }
+            ));
+            Some(tokio::spawn(inspector.serve(ui_listener)))
+        }
+        None => None,
+    };
+    tokio::spawn(async move {
+        stop.recv().await;
+        stopping.send_replace(true);
+    });
+    let mut receiver_stop = stopped.clone();
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stop.recv())
+        .with_graceful_shutdown(async move {
+            let _ = receiver_stop.wait_for(|stop| *stop).await;
+        })
         .await;
     if let Some(workers) = workers {
         workers.shutdown(INBOX_SHUTDOWN_GRACE).await;
     }
+    if let Some(inspector) = inspector
+        && let Ok(Err(err)) = inspector.await
+    {
+        output::print_error_line(&format!("the inspector failed: {err}"));
+    }
     served.map_err(|err| Failure::Failed(format!("the receiver failed: {err}")))?;
     output::print_error_line("stopped");
     Ok(())
+}
+
+/// Refuses to serve the inspector beyond this machine without a token, and a token short
+/// enough to guess.
+fn check_ui_token(address: &SocketAddr, token: Option<&str>) -> Result<(), Failure> {
+    match token {
+        None if ui::needs_token(address) => Err(Failure::Usage(format!(
+            "--ui-host {}: the inspector shows every callback and replays them; on an address other than loopback it needs --ui-token TOKEN (or MM_WEBHOOKS_UI_TOKEN)",
+            address.ip()
+        ))),
+        Some(token) if token.trim().chars().count() < ui::MIN_TOKEN_LEN => {
+            Err(Failure::Usage(format!(
+                "--ui-token: at least {} characters, so it cannot be guessed",
+                ui::MIN_TOKEN_LEN
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Sends the inspector's edited replays the way callbacks are forwarded.
+struct Forwarding(Arc<Forward>);
+
+impl ui::Forwarder for Forwarding {
+    fn forward(
+        &self,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> futures::future::BoxFuture<'static, Result<u16, String>> {
+        let forward = Arc::clone(&self.0);
+        Box::pin(async move {
+            relay(&forward, &method, &uri, &headers, body)
+                .await
+                .1
+                .unwrap_or_else(|| Err("not forwarded".to_owned()))
+        })
+    }
 }
 
 /// The inbox's handler: the callback forwarded to the app (a 2xx answer is done, anything
@@ -136,6 +249,7 @@ impl Handler for Handled {
                     ))
                 })
                 .collect();
+            let started = Instant::now();
             let forwarded = match &listener.forward {
                 Some(forward) => Some(
                     relay(forward, &method, &uri, &headers, entry.body.clone())
@@ -144,6 +258,27 @@ impl Handler for Handled {
                 ),
                 None => None,
             };
+            if let Some(inspector) = &listener.inspector {
+                let answer = forwarded.clone().flatten();
+                inspector.handled(
+                    entry.id,
+                    Handling {
+                        at: {
+                            let now = time::OffsetDateTime::now_utc();
+                            event_view::timestamp(
+                                now.replace_millisecond(now.millisecond()).unwrap_or(now),
+                            )
+                        },
+                        forwarded: forwarded.is_some(),
+                        status: answer
+                            .as_ref()
+                            .and_then(|answer| answer.as_ref().ok().copied()),
+                        error: answer.and_then(Result::err),
+                        duration_ms: ui::millis(started.elapsed()),
+                        replays: 0,
+                    },
+                );
+            }
             let outcome = match &forwarded {
                 Some(Some(Ok(status))) if (200..300).contains(status) => Outcome_::Done,
                 Some(Some(Ok(status))) => Outcome_::retry(format!("the app answered {status}")),
@@ -215,17 +350,46 @@ async fn receive(
         Ok(body) => body,
         Err(rejection) => {
             reject(&method, &uri, &rejection.body_text());
+            if let Some(inspector) = &listener.inspector {
+                inspector.refused(
+                    &method,
+                    uri.to_string(),
+                    &headers,
+                    &Bytes::new(),
+                    rejection.status(),
+                    rejection.body_text(),
+                );
+            }
             return rejection.into_response();
         }
     };
     if let Some(inbox) = &listener.inbox {
-        let receipt = inbox.receive(&method, &uri, &headers, body).await;
+        let receipt = inbox.receive(&method, &uri, &headers, body.clone()).await;
         match &receipt {
             Receipt::Stored(_) => {}
-            Receipt::Duplicate(_) => {
-                output::print_error_line(&format!("{method} {uri}: {receipt}"))
+            Receipt::Duplicate(id) => {
+                output::print_error_line(&format!("{method} {uri}: {receipt}"));
+                if let Some(inspector) = &listener.inspector {
+                    inspector.touched(*id);
+                }
             }
-            other => reject(&method, &uri, &other.to_string()),
+            other => {
+                let reason = match other {
+                    Receipt::Refused(err) => err.to_string(),
+                    other => other.to_string(),
+                };
+                reject(&method, &uri, &other.to_string());
+                if let Some(inspector) = &listener.inspector {
+                    inspector.refused(
+                        &method,
+                        inbox.verifier().public_target(&uri, &headers),
+                        &headers,
+                        &body,
+                        other.status(),
+                        reason,
+                    );
+                }
+            }
         }
         return receipt.into_response();
     }
