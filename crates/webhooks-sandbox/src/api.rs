@@ -53,6 +53,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/webhooks/messages/", get(list))
         .route("/v1/webhooks/messages/{id}", patch(update).delete(delete))
         .merge(crate::signature_keys::routes())
+        .merge(crate::ui::routes())
         .route("/sandbox/v1/events", post(simulate))
         .route("/sandbox/v1/deliveries", get(deliveries))
         .route(

@@ -87,6 +87,7 @@ pub mod faults;
 mod signature_keys;
 pub mod signing;
 pub mod store;
+mod ui;
 mod validate;
 
 use std::net::SocketAddr;
