@@ -947,6 +947,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(gone["reset"], true);
+
+        // An event triggered elsewhere: its attempt has no body (not the page's event's).
+        sandbox
+            .trigger_event(SimulatedEvent {
+                account: None,
+                event: Event::ReceivedSms,
+                data: serde_json::Map::new(),
+            })
+            .await
+            .unwrap();
+        let listed: Value = http
+            .get(format!("{base}/sandbox/ui/attempts?session={session}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["attempts"].as_array().unwrap().len(), 2);
+        assert_eq!(listed["attempts"][0]["body"], Value::Null);
+        assert_eq!(listed["attempts"][1]["id"], id);
+        assert!(listed["attempts"][1]["body"].is_string());
         sandbox.shutdown().await;
     }
 }

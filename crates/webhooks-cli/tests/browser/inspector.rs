@@ -131,6 +131,7 @@ async fn a_callback_triggered_in_the_sandbox_appears_within_a_second_without_rel
         )
         .await;
     let took = started.elapsed();
+    eprintln!("listed {took:?} after the trigger started (delivery, verification, storage, push)");
     assert!(took < Duration::from_secs(1), "listed after {took:?}");
     assert_eq!(
         browser.js("return window.sameDocument").await,
