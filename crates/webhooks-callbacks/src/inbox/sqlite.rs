@@ -40,8 +40,9 @@ const PURGE_CHUNK: u64 = 5_000;
 const APPLICATION_ID: i32 = 0x4d4d_4942;
 
 /// The schema this version writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
+/// Version 1: the callbacks and their indexes.
 const SCHEMA: &str = "
 CREATE TABLE callbacks (
     id INTEGER PRIMARY KEY,
@@ -69,6 +70,39 @@ CREATE INDEX callbacks_leases ON callbacks (lease_until) WHERE state = 1;
 CREATE INDEX callbacks_state ON callbacks (state, id);
 CREATE INDEX callbacks_received ON callbacks (received_at);
 CREATE INDEX callbacks_order ON callbacks (order_key, id) WHERE order_key IS NOT NULL;
+";
+
+/// Version 2: per state, how many callbacks and the sums of their attempts and duplicates,
+/// kept by triggers in the transaction that changes a row, so that `stats` reads four rows
+/// instead of every callback (3.7 s at a million). Filled from the rows that are there, so it
+/// also migrates a version 1 file.
+const TOTALS: &str = "
+CREATE TABLE totals (
+    state INTEGER PRIMARY KEY,
+    callbacks INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO totals (state, callbacks, attempts, duplicates)
+    SELECT value, 0, 0, 0 FROM (SELECT 0 AS value UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3);
+UPDATE totals SET
+    callbacks = (SELECT count(*) FROM callbacks WHERE callbacks.state = totals.state),
+    attempts = (SELECT coalesce(sum(attempts), 0) FROM callbacks WHERE callbacks.state = totals.state),
+    duplicates = (SELECT coalesce(sum(duplicates), 0) FROM callbacks WHERE callbacks.state = totals.state);
+CREATE TRIGGER totals_insert AFTER INSERT ON callbacks BEGIN
+    UPDATE totals SET callbacks = callbacks + 1, attempts = attempts + NEW.attempts,
+        duplicates = duplicates + NEW.duplicates WHERE state = NEW.state;
+END;
+CREATE TRIGGER totals_delete AFTER DELETE ON callbacks BEGIN
+    UPDATE totals SET callbacks = callbacks - 1, attempts = attempts - OLD.attempts,
+        duplicates = duplicates - OLD.duplicates WHERE state = OLD.state;
+END;
+CREATE TRIGGER totals_update AFTER UPDATE OF state, attempts, duplicates ON callbacks BEGIN
+    UPDATE totals SET callbacks = callbacks - 1, attempts = attempts - OLD.attempts,
+        duplicates = duplicates - OLD.duplicates WHERE state = OLD.state;
+    UPDATE totals SET callbacks = callbacks + 1, attempts = attempts + NEW.attempts,
+        duplicates = duplicates + NEW.duplicates WHERE state = NEW.state;
+END;
 ";
 
 const COLUMNS: &str = "id, dedup_key, kind, received_at, method, target, headers, body, key_id, \
@@ -150,7 +184,7 @@ impl SqliteStore {
         let reader = connect(&path).map_err(InboxError::unavailable)?;
         let open_now: i64 = reader
             .query_row(
-                "SELECT count(*) FROM callbacks WHERE state IN (0, 1)",
+                "SELECT coalesce(sum(callbacks), 0) FROM totals WHERE state IN (0, 1)",
                 [],
                 |row| row.get(0),
             )
@@ -235,10 +269,15 @@ fn check_or_create(conn: &Connection) -> Result<(), String> {
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(|err| err.to_string())?;
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; \
+                "BEGIN; {SCHEMA} {TOTALS} PRAGMA application_id = {APPLICATION_ID}; \
                  PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
             .map_err(|err| err.to_string())?;
+        }
+        (APPLICATION_ID, 1) => {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|err| err.to_string())?;
+            migrate_to_totals(conn).map_err(|err| format!("upgrading its schema: {err}"))?;
         }
         (APPLICATION_ID, SCHEMA_VERSION) => {
             conn.pragma_update(None, "journal_mode", "WAL")
@@ -254,6 +293,26 @@ fn check_or_create(conn: &Connection) -> Result<(), String> {
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|err| err.to_string())?;
     Ok(())
+}
+
+/// Adds the totals of version 2 to a version 1 file, once: another process may be doing the
+/// same, so the version is read again under the write lock.
+fn migrate_to_totals(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let upgrade = || -> rusqlite::Result<()> {
+        let version: i32 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version == 1 {
+            conn.execute_batch(&format!("{TOTALS} PRAGMA user_version = {SCHEMA_VERSION};"))?;
+        }
+        Ok(())
+    };
+    match upgrade() {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(err)
+        }
+    }
 }
 
 fn millis(at: OffsetDateTime) -> i64 {
@@ -808,12 +867,18 @@ impl Store for SqliteStore {
         let now = now_millis();
         Box::pin(self.read(move |conn| {
             let mut stats = Stats::default();
-            let mut by_state =
-                conn.prepare_cached("SELECT state, count(*) FROM callbacks GROUP BY state")?;
-            for row in
-                by_state.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?
-            {
-                let (state, count) = row?;
+            let mut totals =
+                conn.prepare_cached("SELECT state, callbacks, attempts, duplicates FROM totals")?;
+            let rows = totals.query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })?;
+            for row in rows {
+                let (state, count, attempts, duplicates) = row?;
                 let count = count.max(0) as u64;
                 match state_of(state) {
                     State::Pending => stats.depth += count,
@@ -824,18 +889,126 @@ impl Store for SqliteStore {
                     State::Done => stats.done = count,
                     _ => stats.dead = count,
                 }
+                stats.attempts += attempts.max(0) as u64;
+                stats.duplicates += duplicates.max(0) as u64;
             }
-            let (oldest, attempts, duplicates): (Option<i64>, Option<i64>, Option<i64>) = conn
+            // The first received of those waiting: ids follow the order of arrival, and the
+            // (state, id) index finds the least of each state without a scan.
+            let oldest: Option<i64> = conn
                 .query_row(
-                    "SELECT (SELECT min(received_at) FROM callbacks WHERE state IN (0, 1)), \
-                     sum(attempts), sum(duplicates) FROM callbacks",
+                    "SELECT received_at FROM callbacks WHERE id = (SELECT min(id) FROM ( \
+                     SELECT min(id) AS id FROM callbacks WHERE state = 0 \
+                     UNION ALL SELECT min(id) FROM callbacks WHERE state = 1))",
                     [],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )?;
+                    |row| row.get(0),
+                )
+                .optional()?;
             stats.oldest_age_secs = oldest.map(|at| (now.saturating_sub(at).max(0) / 1000) as u64);
-            stats.attempts = attempts.unwrap_or(0).max(0) as u64;
-            stats.duplicates = duplicates.unwrap_or(0).max(0) as u64;
             Ok(stats)
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The totals as a full scan counts them: (state, callbacks, attempts, duplicates).
+    fn scanned(conn: &Connection) -> Vec<(i64, i64, i64, i64)> {
+        let mut statement = conn
+            .prepare(
+                "SELECT s.value, count(c.id), coalesce(sum(c.attempts), 0), \
+                 coalesce(sum(c.duplicates), 0) \
+                 FROM (SELECT 0 AS value UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s \
+                 LEFT JOIN callbacks c ON c.state = s.value GROUP BY s.value ORDER BY s.value",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn kept(conn: &Connection) -> Vec<(i64, i64, i64, i64)> {
+        let mut statement = conn
+            .prepare("SELECT state, callbacks, attempts, duplicates FROM totals ORDER BY state")
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn insert(conn: &Connection, key: &str, state: i64, attempts: i64) {
+        conn.execute(
+            "INSERT INTO callbacks (dedup_key, kind, received_at, method, target, headers, body, \
+             state, attempts, next_attempt_at) VALUES (?1, 'reply', 0, 'POST', '/', '[]', x'', ?2, ?3, 0) \
+             ON CONFLICT (dedup_key) DO UPDATE SET duplicates = duplicates + 1",
+            params![key, state, attempts],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_triggers_keep_the_totals_equal_to_a_full_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = connect(&dir.path().join("inbox.db")).unwrap();
+        check_or_create(&conn).unwrap();
+        for n in 0..40 {
+            insert(&conn, &format!("k{n}"), n % 4, n % 3);
+        }
+        // Duplicates through the upsert the writer uses, then every kind of change.
+        for n in (0..40).step_by(5) {
+            insert(&conn, &format!("k{n}"), 0, 0);
+        }
+        conn.execute(
+            "UPDATE callbacks SET state = 1, attempts = attempts + 1 WHERE state = 0",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE callbacks SET state = 3 WHERE id % 7 = 0", [])
+            .unwrap();
+        conn.execute("UPDATE callbacks SET last_error = 'x' WHERE state = 2", [])
+            .unwrap();
+        conn.execute("DELETE FROM callbacks WHERE id % 5 = 2", [])
+            .unwrap();
+        assert_eq!(kept(&conn), scanned(&conn));
+        assert_ne!(scanned(&conn).iter().map(|t| t.3).sum::<i64>(), 0);
+    }
+
+    #[test]
+    fn a_version_1_file_gets_its_totals_from_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.db");
+        let conn = connect(&path).unwrap();
+        conn.execute_batch(&format!(
+            "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1; COMMIT;"
+        ))
+        .unwrap();
+        for n in 0..25 {
+            insert(&conn, &format!("k{n}"), n % 4, n % 5);
+        }
+        insert(&conn, "k3", 0, 0);
+        let before = scanned(&conn);
+        drop(conn);
+
+        let conn = connect(&path).unwrap();
+        check_or_create(&conn).unwrap();
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(kept(&conn), before);
+        insert(&conn, "new", 2, 4);
+        assert_eq!(kept(&conn), scanned(&conn));
+        // Opening again does not migrate twice.
+        check_or_create(&conn).unwrap();
+        assert_eq!(kept(&conn), scanned(&conn));
     }
 }
