@@ -632,8 +632,10 @@ With --inbox FILE a verified callback is stored in that SQLite inbox first and a
 once it is on disk (a retry of one already stored is answered 200 and absorbed); workers then
 hand it to --forward-to, retrying with backoff while your app answers other than 2xx, or just
 print it. It survives a restart; `mm-webhooks inbox` shows and replays what it holds.
+With --nats URL the inbox is a NATS JetStream instead, shared by every receiver started with
+the same URL: each callback is handled once by one of them, whichever received it.
 Bodies over 2 MiB get 413. Ctrl-C stops it, letting open requests finish.
-With --ui (and --inbox) an inspector page is served on its own port, 127.0.0.1:8788 by
+With --ui (and --inbox or --nats) an inspector page is served on its own port, 127.0.0.1:8788 by
 default (--ui-port, --ui-host; another address than loopback needs --ui-token): every
 callback as it arrives, newest first, pushed to the page, with requests refused before they
 were stored (kept in memory, the newest 200) and their reason; filters; the detail with
@@ -648,6 +650,7 @@ Examples:
   mm-webhooks listen --port 8787 --forward-to http://127.0.0.1:3000 --json
   mm-webhooks listen --port 8787 --inbox inbox.db --forward-to http://127.0.0.1:3000
   mm-webhooks listen --port 8787 --inbox inbox.db --forward-to http://127.0.0.1:3000 --ui
+  mm-webhooks listen --port 8787 --nats nats://127.0.0.1:4222 --forward-to http://127.0.0.1:3000
   mm-webhooks listen --port 8787 --skip-verify";
 
 /// `trigger`.
@@ -669,6 +672,7 @@ pub struct TriggerArgs {
 
 /// `listen`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("store").multiple(false).args(["inbox", "nats"])))]
 pub struct ListenArgs {
     /// The port to listen on (0 picks a free one; the address is printed on stderr).
     #[arg(long, default_value_t = 8787)]
@@ -697,10 +701,15 @@ pub struct ListenArgs {
     /// callback handled once however often the platform sends it), or just print it.
     #[arg(long, value_name = "FILE", conflicts_with = "skip_verify")]
     pub inbox: Option<std::path::PathBuf>,
+    /// Like --inbox, in a NATS JetStream instead of a file, so several receivers (and their
+    /// workers) share one inbox: `nats://127.0.0.1:4222`, options in the query
+    /// (`?prefix=NAME&duplicate_window=2m&replicas=3`).
+    #[arg(long, value_name = "URL", conflicts_with = "skip_verify")]
+    pub nats: Option<NatsUrl>,
     /// Serve the inspector page: every callback live (refused ones too), its detail and
-    /// signed bytes, filters, replay, edit-and-replay, copy as curl, export. Needs --inbox:
-    /// the page shows what the inbox holds, so history survives a restart.
-    #[arg(long, requires = "inbox", conflicts_with = "skip_verify")]
+    /// signed bytes, filters, replay, edit-and-replay, copy as curl, export. Needs --inbox
+    /// (or --nats): the page shows what the inbox holds, so history survives a restart.
+    #[arg(long, requires = "store", conflicts_with = "skip_verify")]
     pub ui: bool,
     /// The inspector's port, its own so a tunnel to --port never exposes it (0 picks a free
     /// one; the address is printed on stderr).
@@ -726,15 +735,124 @@ pub struct ListenArgs {
     pub ui_token: Option<String>,
 }
 
+impl ListenArgs {
+    /// The inbox callbacks are stored in, if any.
+    pub fn store(&self) -> Option<Store> {
+        Store::of(self.inbox.as_ref(), self.nats.as_ref())
+    }
+}
+
 /// Where `inbox` commands find the inbox.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("store").required(true).multiple(false).args(["inbox", "nats"])))]
 pub struct InboxLocation {
     /// The SQLite inbox `listen --inbox` writes.
     #[arg(long, value_name = "FILE")]
-    pub inbox: std::path::PathBuf,
+    pub inbox: Option<std::path::PathBuf>,
+    /// The NATS JetStream inbox `listen --nats` writes (the same URL, query included).
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<NatsUrl>,
     /// One JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+impl InboxLocation {
+    /// The inbox named (clap requires one of --inbox and --nats).
+    pub fn store(&self) -> Store {
+        Store::of(self.inbox.as_ref(), self.nats.as_ref())
+            .unwrap_or_else(|| Store::Sqlite(std::path::PathBuf::new()))
+    }
+}
+
+/// Where an inbox keeps its callbacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Store {
+    /// A SQLite file (`--inbox FILE`).
+    Sqlite(std::path::PathBuf),
+    /// A NATS JetStream (`--nats URL`).
+    Nats(NatsUrl),
+}
+
+impl Store {
+    fn of(inbox: Option<&std::path::PathBuf>, nats: Option<&NatsUrl>) -> Option<Store> {
+        match (inbox, nats) {
+            (Some(path), _) => Some(Store::Sqlite(path.clone())),
+            (None, Some(url)) => Some(Store::Nats(url.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// An inbox builder for this store; the caller adds the verifier and opens it.
+    pub fn builder(&self) -> webhooks_callbacks::inbox::InboxBuilder {
+        let builder = webhooks_callbacks::inbox::Inbox::builder();
+        match self {
+            Store::Sqlite(path) => builder.sqlite(path),
+            Store::Nats(url) => builder.nats(&url.0),
+        }
+    }
+
+    /// The option that names this store again, for hints: `--inbox inbox.db`.
+    pub fn option(&self) -> String {
+        match self {
+            Store::Sqlite(_) => format!("--inbox {self}"),
+            Store::Nats(_) => format!("--nats {self}"),
+        }
+    }
+}
+
+/// The path, or the URL without the user and password it may carry.
+impl std::fmt::Display for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Store::Sqlite(path) => write!(f, "{}", path.display()),
+            Store::Nats(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+/// A NATS URL as given to `--nats` (servers separated by commas, options in a query), which
+/// may carry a user and password: `Debug` and `Display` hide them, so neither an error nor a
+/// `{cli:?}` shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NatsUrl(String);
+
+impl std::str::FromStr for NatsUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(url: &str) -> Result<NatsUrl, Self::Err> {
+        Ok(NatsUrl(url.to_owned()))
+    }
+}
+
+impl std::fmt::Display for NatsUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let servers: Vec<String> = self.0.split(',').map(without_userinfo).collect();
+        f.write_str(&servers.join(","))
+    }
+}
+
+impl std::fmt::Debug for NatsUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NatsUrl({self})")
+    }
+}
+
+/// `nats://user:secret@host:4222` as `nats://***@host:4222`.
+fn without_userinfo(server: &str) -> String {
+    let (scheme, rest) = match server.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, server),
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => format!("***{}", &rest[at..]),
+        None => rest.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest,
+    }
 }
 
 /// `mm-webhooks inbox ...`.
@@ -805,7 +923,8 @@ Examples:
   mm-webhooks inbox show 42 --inbox inbox.db --json
   mm-webhooks inbox replay --dead --inbox inbox.db
   mm-webhooks inbox replay --since 2026-12-06T00:00:00Z --inbox inbox.db
-  mm-webhooks inbox purge --inbox inbox.db";
+  mm-webhooks inbox purge --inbox inbox.db
+  mm-webhooks inbox stats --nats nats://127.0.0.1:4222";
 
 /// An RFC 3339 time.
 fn parse_time(value: &str) -> Result<time::OffsetDateTime, String> {
@@ -927,5 +1046,34 @@ mod tests {
         let secret = cli.global.api_secret().unwrap();
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn a_nats_password_never_shows_in_debug_display_or_hints() {
+        let cli = Cli::try_parse_from([
+            "mm-webhooks",
+            "inbox",
+            "stats",
+            "--nats",
+            "nats://ops:hunter2@10.0.0.1:4222,tls://hunter2@10.0.0.2?prefix=A",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("hunter2"), "{cli:?}");
+        let Command::Inbox(InboxCommand::Stats { location }) = cli.command else {
+            panic!("parsed as another command");
+        };
+        let store = location.store();
+        for shown in [store.to_string(), format!("{store:?}"), store.option()] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("***@10.0.0.1:4222"), "{shown}");
+            assert!(shown.contains("tls://***@10.0.0.2?prefix=A"), "{shown}");
+        }
+        let Store::Nats(url) = store else {
+            panic!("not a NATS store")
+        };
+        assert_eq!(
+            url.0,
+            "nats://ops:hunter2@10.0.0.1:4222,tls://hunter2@10.0.0.2?prefix=A"
+        );
     }
 }

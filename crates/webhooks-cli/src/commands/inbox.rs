@@ -3,7 +3,7 @@
 use webhooks_callbacks::Verifier;
 use webhooks_callbacks::inbox::{Entry, EntryId, Inbox, ListFilter, Replay};
 
-use crate::cli::{InboxCommand, InboxListArgs, InboxLocation, InboxReplayArgs};
+use crate::cli::{InboxCommand, InboxListArgs, InboxLocation, InboxReplayArgs, Store};
 use crate::event_view;
 use crate::failure::{Failure, Outcome};
 use crate::output::{self, Style};
@@ -48,21 +48,23 @@ pub async fn run(command: InboxCommand) -> Outcome {
     }
 }
 
-/// The inbox file, opened for its operations: it receives nothing, so it needs no keys.
+/// The inbox, opened for its operations: it receives nothing, so it needs no keys.
 async fn open(location: &InboxLocation) -> Result<Inbox, Failure> {
-    if !location.inbox.exists() {
+    let store = location.store();
+    if let Store::Sqlite(path) = &store
+        && !path.exists()
+    {
         return Err(Failure::Failed(format!(
-            "{}: no such inbox (start `mm-webhooks listen --inbox {}` first)",
-            location.inbox.display(),
-            location.inbox.display()
+            "{store}: no such inbox (start `mm-webhooks listen {}` first)",
+            store.option()
         )));
     }
-    Inbox::builder()
-        .sqlite(&location.inbox)
+    store
+        .builder()
         .verifier(Verifier::new())
         .open()
         .await
-        .map_err(failed)
+        .map_err(|err| Failure::Failed(format!("{store}: {err}")))
 }
 
 fn failed(err: impl std::fmt::Display) -> Failure {
@@ -116,7 +118,7 @@ async fn show(id: EntryId, location: InboxLocation) -> Outcome {
     let Some(entry) = inbox.get(id).await.map_err(failed)? else {
         return Err(Failure::Failed(format!(
             "no callback #{id} in {}",
-            location.inbox.display()
+            location.store()
         )));
     };
     if location.json {
@@ -176,8 +178,8 @@ async fn replay(args: InboxReplayArgs) -> Outcome {
         output::print_json(&serde_json::json!({ "replayed": replayed }));
     } else {
         output::print_line(&format!(
-            "replayed {replayed} callback(s): `listen --inbox {}` hands them to the handler again",
-            args.location.inbox.display()
+            "replayed {replayed} callback(s): `listen {}` hands them to the handler again",
+            args.location.store().option()
         ));
     }
     if replayed == 0 && matches!(which, Replay::Id(_)) {

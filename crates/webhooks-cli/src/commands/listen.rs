@@ -81,14 +81,15 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
     if args.ui {
         check_ui_token(&ui_address, args.ui_token.as_deref())?;
     }
-    let inbox = match (&args.inbox, &verifier) {
-        (Some(path), Some(verifier)) => Some(
-            Inbox::builder()
-                .sqlite(path)
+    let store = args.store();
+    let inbox = match (&store, &verifier) {
+        (Some(store), Some(verifier)) => Some(
+            store
+                .builder()
                 .verifier(verifier.clone())
                 .open()
                 .await
-                .map_err(|err| Failure::Failed(err.to_string()))?,
+                .map_err(|err| Failure::Failed(format!("{store}: {err}")))?,
         ),
         _ => None,
     };
@@ -116,11 +117,7 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> Outcome {
                     forwarder: forward.as_ref().map(|forward| {
                         Arc::new(Forwarding(Arc::clone(forward))) as Arc<dyn ui::Forwarder>
                     }),
-                    inbox_path: args
-                        .inbox
-                        .as_ref()
-                        .map(|path| path.display().to_string())
-                        .unwrap_or_default(),
+                    inbox_path: store.as_ref().map(ToString::to_string).unwrap_or_default(),
                     token: args.ui_token.clone(),
                 },
                 stopped.clone(),

@@ -94,3 +94,4 @@ pub async fn run(mut command: Command, args: &[&str]) -> Run {
         stderr: String::from_utf8(output.stderr).unwrap(),
     }
 }
+pub mod inbox;
