@@ -64,21 +64,19 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Bytes;
 use clap::{Parser, Subcommand};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use webhooks_callbacks::inbox::{Inbox, ListFilter, Receipt, State};
 use webhooks_callbacks::{Digest, Verifier};
 use webhooks_sandbox::signing::CallbackSigner;
-use webhooks_template::{Encoding, Event, EventData, default_template};
+use webhooks_tools::{
+    Figures, Prepared, Unit, command_line, cpu_model, load_range, loadavg, percentile, print_table,
+    process_cpu_ns, sign_pool,
+};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-/// The callback URL's path and query, as a receiver would register it.
-const PATH: &str = "/hooks/messagemedia/delivery-reports";
-const QUERY: &str = "?account=acct-0042";
-const HOST: &str = "receiver.example.com";
-const CONTENT_TYPE: &str = "application/json";
 /// The name of the SQLite inbox's writer thread.
 const WRITER_THREAD: &str = "inbox-writer";
 /// Signed callbacks the backlog phase sends over and over (under fresh dedup keys).
@@ -280,79 +278,6 @@ fn main() -> Result<(), Failure> {
 
 // ---------------------------------------------------------------------------------------------
 // Pre-signed callbacks.
-
-/// A pre-signed callback, as a receiver gets it.
-#[derive(Clone)]
-struct Prepared {
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// `count` distinct delivery reports (fresh message ids in each), rendered with the default
-/// JSON template and signed, with the headers a receiver sees; on every core.
-fn sign_pool(
-    signer: &CallbackSigner,
-    count: usize,
-    signed_at: SystemTime,
-) -> Result<Vec<Prepared>, Failure> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(count)
-        .max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|thread| {
-                let share = count / threads + usize::from(thread < count % threads);
-                scope.spawn(move || sign_some(signer, share, signed_at))
-            })
-            .collect();
-        let mut pool = Vec::with_capacity(count);
-        for handle in handles {
-            pool.extend(
-                handle
-                    .join()
-                    .map_err(|_| Failure::from("a signing thread panicked"))??,
-            );
-        }
-        Ok(pool)
-    })
-}
-
-fn sign_some(
-    signer: &CallbackSigner,
-    count: usize,
-    signed_at: SystemTime,
-) -> Result<Vec<Prepared>, Failure> {
-    let uri: Uri = format!("{PATH}{QUERY}").parse()?;
-    let template = default_template(Event::DeliveredDr, Encoding::Json);
-    (0..count)
-        .map(|_| {
-            let body = template.render(&EventData::sample(Event::DeliveredDr, "acct-0042"))?;
-            let signature = signer.sign(&Method::POST, &uri, body.as_bytes(), signed_at)?;
-            let mut headers = HeaderMap::new();
-            headers.insert(http::header::HOST, HeaderValue::from_static(HOST));
-            headers.insert(
-                http::header::USER_AGENT,
-                HeaderValue::from_static("MessageMedia-Callbacks"),
-            );
-            headers.insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static(CONTENT_TYPE),
-            );
-            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-            headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-            for (name, value) in signature.headers() {
-                headers.insert(HeaderName::from_static(name), HeaderValue::try_from(value)?);
-            }
-            Ok(Prepared {
-                uri: uri.clone(),
-                headers,
-                body: Bytes::from(body),
-            })
-        })
-        .collect()
-}
 
 // ---------------------------------------------------------------------------------------------
 // The directory of the inbox files.
@@ -1533,74 +1458,7 @@ fn proc_status_kib(field: &str) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Figures over runs, and the machine.
-
-#[derive(Debug, Clone, Copy)]
-enum Unit {
-    Us,
-    Ms,
-    Ratio,
-    Percent,
-    PerSecond,
-}
-
-impl Unit {
-    fn format(self, value: f64) -> String {
-        match self {
-            Unit::Us => format!("{value:.0} us"),
-            Unit::Ms if value >= 100.0 => format!("{value:.0} ms"),
-            Unit::Ms => format!("{value:.2} ms"),
-            Unit::Ratio => format!("{value:.2}"),
-            Unit::Percent => format!("{value:.0} %"),
-            Unit::PerSecond => format!("{value:.0} /s"),
-        }
-    }
-}
-
-struct Row {
-    name: String,
-    unit: Unit,
-    target: &'static str,
-    values: Vec<f64>,
-}
-
-/// Every figure's value in every run, in the order first recorded.
-#[derive(Default)]
-struct Figures(Vec<Row>);
-
-impl Figures {
-    fn record(&mut self, name: &str, unit: Unit, target: &'static str, value: f64) {
-        match self.0.iter_mut().find(|row| row.name == name) {
-            Some(row) => row.values.push(value),
-            None => self.0.push(Row {
-                name: name.to_owned(),
-                unit,
-                target,
-                values: vec![value],
-            }),
-        }
-    }
-}
-
-/// The `percent` percentile of sorted values (nearest rank); 0 when there are none.
-fn percentile(sorted: &[u64], percent: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((percent / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1] as f64
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    if sorted.len().is_multiple_of(2) {
-        (sorted[middle - 1] + sorted[middle]) / 2.0
-    } else {
-        sorted[middle]
-    }
-}
+// The summary over runs.
 
 fn print_summary(
     figures: &Figures,
@@ -1614,39 +1472,13 @@ fn print_summary(
         cpu_model(),
         scratch.filesystem
     );
-    if !figures.0.is_empty() {
-        let one_minute: Vec<f64> = loads
-            .iter()
-            .filter_map(|load| load.split_whitespace().next()?.parse().ok())
-            .collect();
-        let (low, high) = one_minute
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &load| {
-                (low.min(load), high.max(load))
-            });
+    if !figures.is_empty() {
+        let (low, high) = load_range(loads);
         println!(
             "Median and spread (min-max) over {} runs; 1-minute load average at the runs' starts {low:.2}-{high:.2}:\n",
             loads.len()
         );
-        let rows: Vec<Vec<String>> = figures
-            .0
-            .iter()
-            .map(|row| {
-                let (low, high) = row
-                    .values
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &v| {
-                        (low.min(v), high.max(v))
-                    });
-                vec![
-                    row.name.clone(),
-                    row.unit.format(median(&row.values)),
-                    format!("{}-{}", row.unit.format(low), row.unit.format(high)),
-                    row.target.to_owned(),
-                ]
-            })
-            .collect();
-        print_table(&["Figure", "Median", "Spread", "Target"], &rows);
+        figures.print_summary();
     }
     if let Some(backlog) = backlog {
         println!(
@@ -1703,75 +1535,5 @@ fn print_summary(
             backlog.depth, backlog.stats_ms, backlog.list_ms, backlog.list_pending_ms
         );
     }
-    println!("\nCommand: {}", command_line());
-}
-
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let cells: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, width))| {
-                if i == 0 {
-                    format!("{cell:<width$}")
-                } else {
-                    format!("{cell:>width$}")
-                }
-            })
-            .collect();
-        println!("| {} |", cells.join(" | "));
-    };
-    line(header.iter().map(|h| (*h).to_owned()).collect());
-    println!(
-        "|{}|",
-        widths
-            .iter()
-            .map(|w| "-".repeat(w + 2))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    for row in rows {
-        line(row.clone());
-    }
-}
-
-fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut command = "cargo run --release -p webhooks-tools --bin inbox-bench".to_owned();
-    if !args.is_empty() {
-        command.push_str(" -- ");
-        command.push_str(&args.join(" "));
-    }
-    command
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|load| load.trim().to_owned())
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
-fn process_cpu_ns() -> u128 {
-    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-    u128::try_from(time.tv_sec).unwrap_or(0) * 1_000_000_000
-        + u128::try_from(time.tv_nsec).unwrap_or(0)
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned())
+    println!("\nCommand: {}", command_line("inbox-bench"));
 }

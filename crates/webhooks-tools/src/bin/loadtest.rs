@@ -30,6 +30,7 @@ use tokio::net::TcpStream;
 use webhooks_ergonomic::auth::{Credentials, HmacAlgorithm, HmacSigner};
 use webhooks_ergonomic::{AuthMode, CallbackMethod, Client, Encoding, Event, wire};
 use webhooks_sandbox::{Sandbox, SandboxHandle, SimulatedEvent};
+use webhooks_tools::cpu_model;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -256,57 +257,14 @@ impl Series {
     }
 }
 
+/// A table under its title (the shared `print_table`, with a blank line and the title first).
 fn print_table(title: &str, header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.len());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let cells: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, width))| {
-                if i == 0 {
-                    format!("{cell:<width$}")
-                } else {
-                    format!("{cell:>width$}")
-                }
-            })
-            .collect();
-        println!("| {} |", cells.join(" | "));
-    };
     println!("\n{title}");
-    line(header.iter().map(|h| (*h).to_owned()).collect());
-    println!(
-        "|{}|",
-        widths
-            .iter()
-            .map(|w| "-".repeat(w + 2))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    for row in rows {
-        line(row.clone());
-    }
+    webhooks_tools::print_table(header, rows);
 }
 
 fn us(value: f64) -> String {
     format!("{value:.1} us")
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned())
 }
 
 // ---------------------------------------------------------------------------------------------

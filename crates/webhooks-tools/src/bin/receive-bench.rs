@@ -45,22 +45,20 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use clap::{Parser, Subcommand};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use http::{HeaderValue, Method, Request};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use webhooks_callbacks::{Callback, Digest, VerifiedCallback, Verifier, VerifyError};
 use webhooks_sandbox::signing::CallbackSigner;
-use webhooks_template::{Encoding, Event, EventData, default_template};
+use webhooks_tools::{
+    CONTENT_TYPE, Figures, PATH, Prepared, Unit, command_line, cpu_model, load_range, loadavg,
+    process_cpu_ns, sign_pool, thread_cpu_ns,
+};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-/// The callback URL's path and query, as a receiver would register it.
-const PATH: &str = "/hooks/messagemedia/delivery-reports";
-const QUERY: &str = "?account=acct-0042";
-const HOST: &str = "receiver.example.com";
 /// A key id no verifier holds (version-4 shape, like the platform's).
 const UNKNOWN_KEY_ID: &str = "0d3c6a51-5b8e-4c8e-9a0e-3f1b2c4d5e6f";
-const CONTENT_TYPE: &str = "application/json";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -133,7 +131,7 @@ fn main() -> Result<(), Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let pool = if http {
         let sha256 = fixture(&fixtures, Digest::Sha256)?;
-        Arc::new(sha256.sign_pool(args.pool.max(1), signed_at)?)
+        Arc::new(sign_pool(&sha256.signer, args.pool.max(1), signed_at)?)
     } else {
         Arc::new(Vec::new())
     };
@@ -198,14 +196,6 @@ fn main() -> Result<(), Failure> {
 // ---------------------------------------------------------------------------------------------
 // Fixtures: keys, verifiers, pre-signed callbacks.
 
-/// A pre-signed callback, as a receiver gets it.
-#[derive(Clone)]
-struct Prepared {
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
 /// One digest's key, a verifier holding it, and callbacks signed with it.
 struct Fixture {
     digest: Digest,
@@ -238,7 +228,7 @@ impl Fixture {
             requests: Vec::new(),
             unknown_key: Vec::new(),
         };
-        fixture.requests = fixture.sign_pool(count, signed_at)?;
+        fixture.requests = sign_pool(&fixture.signer, count, signed_at)?;
         fixture.unknown_key = fixture
             .requests
             .iter()
@@ -252,41 +242,6 @@ impl Fixture {
             })
             .collect();
         Ok(fixture)
-    }
-
-    /// `count` distinct delivery reports (fresh ids in each), rendered with the default JSON
-    /// template and signed, with the headers a receiver sees.
-    fn sign_pool(&self, count: usize, signed_at: SystemTime) -> Result<Vec<Prepared>, Failure> {
-        let uri: Uri = format!("{PATH}{QUERY}").parse()?;
-        let template = default_template(Event::DeliveredDr, Encoding::Json);
-        (0..count)
-            .map(|_| {
-                let body = template.render(&EventData::sample(Event::DeliveredDr, "acct-0042"))?;
-                let signature =
-                    self.signer
-                        .sign(&Method::POST, &uri, body.as_bytes(), signed_at)?;
-                let mut headers = HeaderMap::new();
-                headers.insert(http::header::HOST, HeaderValue::from_static(HOST));
-                headers.insert(
-                    http::header::USER_AGENT,
-                    HeaderValue::from_static("MessageMedia-Callbacks"),
-                );
-                headers.insert(
-                    http::header::CONTENT_TYPE,
-                    HeaderValue::from_static(CONTENT_TYPE),
-                );
-                headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-                headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-                for (name, value) in signature.headers() {
-                    headers.insert(HeaderName::from_static(name), HeaderValue::try_from(value)?);
-                }
-                Ok(Prepared {
-                    uri: uri.clone(),
-                    headers,
-                    body: Bytes::from(body),
-                })
-            })
-            .collect()
     }
 }
 
@@ -784,74 +739,10 @@ async fn load(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Figures over runs, and the machine.
-
-#[derive(Debug, Clone, Copy)]
-enum Unit {
-    Us,
-    Ratio,
-    Percent,
-    Rate,
-}
-
-impl Unit {
-    fn format(self, value: f64) -> String {
-        match self {
-            Unit::Us if value.abs() >= 100.0 => format!("{value:.0} us"),
-            Unit::Us => format!("{value:.2} us"),
-            Unit::Ratio => format!("{value:.2}"),
-            Unit::Percent => format!("{value:.1} %"),
-            Unit::Rate => format!("{value:.0} req/s"),
-        }
-    }
-}
-
-struct Row {
-    name: String,
-    unit: Unit,
-    target: &'static str,
-    values: Vec<f64>,
-}
-
-/// Every figure's value in every run, in the order first recorded.
-#[derive(Default)]
-struct Figures(Vec<Row>);
-
-impl Figures {
-    fn record(&mut self, name: &str, unit: Unit, target: &'static str, value: f64) {
-        match self.0.iter_mut().find(|row| row.name == name) {
-            Some(row) => row.values.push(value),
-            None => self.0.push(Row {
-                name: name.to_owned(),
-                unit,
-                target,
-                values: vec![value],
-            }),
-        }
-    }
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    if sorted.len().is_multiple_of(2) {
-        (sorted[middle - 1] + sorted[middle]) / 2.0
-    } else {
-        sorted[middle]
-    }
-}
+// The summary over runs.
 
 fn print_summary(figures: &Figures, loads: &[String], openssl_missing: bool) {
-    let one_minute: Vec<f64> = loads
-        .iter()
-        .filter_map(|load| load.split_whitespace().next()?.parse().ok())
-        .collect();
-    let (low, high) = one_minute
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &load| {
-            (low.min(load), high.max(load))
-        });
+    let (low, high) = load_range(loads);
     println!(
         "\nSummary: median and spread (min-max) over {} runs; 1-minute load average at the runs' starts {low:.2}-{high:.2} ({} cores)",
         loads.len(),
@@ -860,108 +751,9 @@ fn print_summary(figures: &Figures, loads: &[String], openssl_missing: bool) {
     if openssl_missing {
         println!("`openssl` was not available: no floor, no ratios against it.");
     }
-    let rows: Vec<Vec<String>> = figures
-        .0
-        .iter()
-        .map(|row| {
-            let (low, high) = row
-                .values
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &v| {
-                    (low.min(v), high.max(v))
-                });
-            vec![
-                row.name.clone(),
-                row.unit.format(median(&row.values)),
-                format!("{}-{}", row.unit.format(low), row.unit.format(high)),
-                row.target.to_owned(),
-            ]
-        })
-        .collect();
-    print_table(&["Figure", "Median", "Spread", "Target"], &rows);
+    figures.print_summary();
     println!(
         "\nCPU times: openssl's user time; verify and parse in this thread's CPU time (CLOCK_THREAD_CPUTIME_ID)."
     );
-    println!("Command: {}", command_line());
-}
-
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let cells: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, width))| {
-                if i == 0 {
-                    format!("{cell:<width$}")
-                } else {
-                    format!("{cell:>width$}")
-                }
-            })
-            .collect();
-        println!("| {} |", cells.join(" | "));
-    };
-    line(header.iter().map(|h| (*h).to_owned()).collect());
-    println!(
-        "|{}|",
-        widths
-            .iter()
-            .map(|w| "-".repeat(w + 2))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    for row in rows {
-        line(row.clone());
-    }
-}
-
-fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut command = "cargo run --release -p webhooks-tools --bin receive-bench".to_owned();
-    if !args.is_empty() {
-        command.push_str(" -- ");
-        command.push_str(&args.join(" "));
-    }
-    command
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|load| load.trim().to_owned())
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
-fn thread_cpu_ns() -> u128 {
-    timespec_ns(rustix::time::clock_gettime(
-        rustix::time::ClockId::ThreadCPUTime,
-    ))
-}
-
-fn process_cpu_ns() -> u128 {
-    timespec_ns(rustix::time::clock_gettime(
-        rustix::time::ClockId::ProcessCPUTime,
-    ))
-}
-
-fn timespec_ns(time: rustix::time::Timespec) -> u128 {
-    u128::try_from(time.tv_sec).unwrap_or(0) * 1_000_000_000
-        + u128::try_from(time.tv_nsec).unwrap_or(0)
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned())
+    println!("Command: {}", command_line("receive-bench"));
 }
