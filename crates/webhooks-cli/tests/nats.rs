@@ -37,16 +37,7 @@ async fn two_receivers_on_one_jetstream_forward_a_callback_once_whichever_gets_i
     eventually("the app got the callback", || app.count() == 1).await;
 
     // The platform's retry of the same request lands on the other receiver: absorbed there.
-    let (headers, body) = app.seen.lock().unwrap()[0].clone();
-    let again = reqwest::Client::new()
-        .post(format!("{second_url}/hooks"))
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 200);
-    assert!(again.text().await.unwrap().starts_with("duplicate"));
+    app.resend_first_as_a_retry(&second_url).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         app.count(),

@@ -45,6 +45,22 @@ impl App {
     pub fn count(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
+
+    /// The first request the app got, headers and body as forwarded, sent again to
+    /// `url/hooks` as the platform's retry would be: it must be answered 200 as a duplicate.
+    pub async fn resend_first_as_a_retry(&self, url: &str) {
+        let (headers, body) = self.seen.lock().unwrap()[0].clone();
+        let again = reqwest::Client::new()
+            .post(format!("{url}/hooks"))
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200);
+        let text = again.text().await.unwrap();
+        assert!(text.starts_with("duplicate"), "{text}");
+    }
 }
 
 pub async fn signing_sandbox() -> SandboxHandle {
@@ -180,16 +196,7 @@ pub async fn answered_at_once_forwarded_until_accepted_and_operated(inbox: Store
     );
 
     // The same request again (a retry of the platform): absorbed, never forwarded again.
-    let (headers, body) = app.seen.lock().unwrap()[0].clone();
-    let again = reqwest::Client::new()
-        .post(format!("{url}/hooks"))
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 200);
-    assert!(again.text().await.unwrap().starts_with("duplicate"));
+    app.resend_first_as_a_retry(&url).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.count(), 3);
     assert_eq!(inbox_json(&inbox, &["show", "1"]).await["duplicates"], 1);
