@@ -3,35 +3,23 @@
 //! over the disk; an inbox file that is not one left untouched; and behind a proxy.
 #![cfg(all(feature = "inbox", feature = "axum"))]
 
+mod common;
 mod proxy;
 mod signer;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
+use common::{Counting, LIMIT, OtherProcess, entry, eventually, receive, reply, report, stored};
 use http::{Method, StatusCode, Uri};
 use signer::Signer;
 use webhooks_callbacks::Verifier;
 use webhooks_callbacks::inbox::{
-    Delivery, Entry, Inbox, InboxBuilder, InboxError, ListFilter, Outcome, Receipt, Replay, State,
+    Delivery, Inbox, InboxBuilder, InboxError, ListFilter, Outcome, Receipt, Replay, State,
 };
-
-/// No wait in these tests is a speed assertion: each is a bound so a broken inbox fails instead
-/// of hanging.
-const LIMIT: Duration = Duration::from_secs(20);
-
-fn report(message: &str, status: &str) -> String {
-    format!(
-        r#"{{"delivery_report_id":"dr-{message}-{status}","message_id":"{message}","status":"{status}","metadata":{{"order":"42"}}}}"#
-    )
-}
-
-fn reply(id: &str) -> String {
-    format!(r#"{{"reply_id":"{id}","content":"yes please","source_number":"+61491570156"}}"#)
-}
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -60,59 +48,6 @@ impl Setup {
 
     async fn inbox(&self) -> Inbox {
         self.builder().open().await.expect("the inbox opens")
-    }
-}
-
-async fn receive(inbox: &Inbox, signer: &Signer, target: &str, body: &str) -> Receipt {
-    let (uri, headers) = signer.sign("POST", target, body.as_bytes());
-    inbox
-        .receive(&Method::POST, &uri, &headers, Bytes::from(body.to_owned()))
-        .await
-}
-
-#[track_caller]
-fn stored(receipt: &Receipt) -> webhooks_callbacks::inbox::EntryId {
-    match receipt {
-        Receipt::Stored(id) => *id,
-        other => panic!("not stored: {other:?}"),
-    }
-}
-
-/// Waits until `check` holds, polling; fails after [`LIMIT`].
-async fn eventually<F: std::future::Future<Output = bool>>(what: &str, check: impl Fn() -> F) {
-    let started = Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < LIMIT, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn entry(inbox: &Inbox, id: webhooks_callbacks::inbox::EntryId) -> Entry {
-    inbox.get(id).await.unwrap().expect("the entry exists")
-}
-
-/// A handler counting how often it saw each dedup key.
-#[derive(Clone, Default)]
-struct Counting(Arc<Mutex<HashMap<String, u32>>>);
-
-impl Counting {
-    fn handler(&self) -> impl webhooks_callbacks::inbox::Handler {
-        let seen = Arc::clone(&self.0);
-        move |delivery: Delivery| {
-            let seen = Arc::clone(&seen);
-            async move {
-                *seen
-                    .lock()
-                    .unwrap()
-                    .entry(delivery.entry().dedup_key.clone())
-                    .or_default() += 1;
-                Outcome::Done
-            }
-        }
-    }
-
-    fn count(&self, key: &str) -> u32 {
-        self.0.lock().unwrap().get(key).copied().unwrap_or(0)
     }
 }
 
@@ -346,48 +281,13 @@ async fn a_handler_that_hangs_is_dropped_at_its_timeout_and_the_callback_retried
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
-/// Inbox workers on a runtime of their own thread, as another process would run them.
-struct OtherProcess {
-    kill: std::sync::mpsc::Sender<()>,
-}
-
-impl OtherProcess {
-    fn start(setup: &Setup, handler: impl webhooks_callbacks::inbox::Handler) -> OtherProcess {
-        let builder = setup.builder().worker_name("other-process");
-        let (kill, killed) = std::sync::mpsc::channel::<()>();
-        let (ready, started) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let inbox = builder.open().await.unwrap();
-                std::mem::forget(inbox.start(handler));
-                ready.send(()).unwrap();
-                let _ = tokio::task::spawn_blocking(move || killed.recv()).await;
-            });
-            // Dies at once: its tasks are dropped where they stand, nothing is released.
-            runtime.shutdown_background();
-        });
-        started
-            .recv_timeout(LIMIT)
-            .expect("the other process starts");
-        OtherProcess { kill }
-    }
-
-    fn kill(self) {
-        let _ = self.kill.send(());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_handle_leaves_its_callback_to_be_redone_elsewhere() {
     let setup = Setup::new();
     let inbox = setup.inbox().await;
     let started = Arc::new(tokio::sync::Notify::new());
     let signal = Arc::clone(&started);
-    let doomed = OtherProcess::start(&setup, move |_: Delivery| {
+    let doomed = OtherProcess::start(setup.builder(), move |_: Delivery| {
         let signal = Arc::clone(&signal);
         async move {
             signal.notify_one();
@@ -417,7 +317,7 @@ async fn a_worker_stuck_past_its_lease_is_taken_over_and_the_callback_is_not_los
     let setup = Setup::new();
     let inbox = setup.inbox().await;
     // Its handler blocks the thread its runtime runs on: no renewal can happen.
-    let stuck = OtherProcess::start(&setup, |_: Delivery| async move {
+    let stuck = OtherProcess::start(setup.builder(), |_: Delivery| async move {
         std::thread::sleep(Duration::from_secs(3));
         Outcome::Done
     });

@@ -9,42 +9,29 @@
 //! and fails when the server is missing: a test never skips itself).
 #![cfg(all(feature = "inbox", feature = "axum", feature = "nats"))]
 
+#[path = "../inbox/common.rs"]
+mod common;
 mod server;
 #[path = "../inbox/signer.rs"]
 mod signer;
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use bytes::Bytes;
+use common::{Counting, LIMIT, OtherProcess, entry, eventually, receive, reply, report, stored};
 use http::{Method, StatusCode, Uri};
 use server::NatsServer;
 use signer::Signer;
 use webhooks_callbacks::inbox::{
-    Delivery, Entry, EntryId, Handler, Inbox, InboxBuilder, ListFilter, Outcome, Receipt, Replay,
-    State,
+    Delivery, EntryId, Handler, Inbox, InboxBuilder, ListFilter, Outcome, Receipt, Replay, State,
 };
-
-/// No wait in these tests is a speed assertion: each is a bound so a broken inbox fails instead
-/// of hanging.
-const LIMIT: Duration = Duration::from_secs(20);
 
 /// The streams' names with the default prefix.
 const WORK: &str = "MESSAGEMEDIA_CALLBACKS";
 const DEAD: &str = "MESSAGEMEDIA_CALLBACKS_DEAD";
-
-fn report(message: &str, status: &str) -> String {
-    format!(
-        r#"{{"delivery_report_id":"dr-{message}-{status}","message_id":"{message}","status":"{status}","metadata":{{"order":"42"}}}}"#
-    )
-}
-
-fn reply(id: &str) -> String {
-    format!(r#"{{"reply_id":"{id}","content":"yes please","source_number":"+61491570156"}}"#)
-}
 
 struct Setup {
     server: NatsServer,
@@ -101,69 +88,8 @@ impl Setup {
     }
 }
 
-async fn receive(inbox: &Inbox, signer: &Signer, target: &str, body: &str) -> Receipt {
-    let (uri, headers) = signer.sign("POST", target, body.as_bytes());
-    inbox
-        .receive(&Method::POST, &uri, &headers, Bytes::from(body.to_owned()))
-        .await
-}
-
-#[track_caller]
-fn stored(receipt: &Receipt) -> EntryId {
-    match receipt {
-        Receipt::Stored(id) => *id,
-        other => panic!("not stored: {other:?}"),
-    }
-}
-
-/// Waits until `check` holds, polling; fails after [`LIMIT`].
-async fn eventually<F: std::future::Future<Output = bool>>(what: &str, check: impl Fn() -> F) {
-    let started = Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < LIMIT, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn entry(inbox: &Inbox, id: EntryId) -> Entry {
-    inbox.get(id).await.unwrap().expect("the entry exists")
-}
-
 async fn state(inbox: &Inbox, id: EntryId) -> Option<State> {
     inbox.get(id).await.unwrap().map(|entry| entry.state)
-}
-
-/// A handler counting how often it saw each dedup key.
-#[derive(Clone, Default)]
-struct Counting(Arc<Mutex<HashMap<String, u32>>>);
-
-impl Counting {
-    fn handler(&self) -> impl Handler {
-        let seen = Arc::clone(&self.0);
-        move |delivery: Delivery| {
-            let seen = Arc::clone(&seen);
-            async move {
-                *seen
-                    .lock()
-                    .unwrap()
-                    .entry(delivery.entry().dedup_key.clone())
-                    .or_default() += 1;
-                Outcome::Done
-            }
-        }
-    }
-
-    fn count(&self, key: &str) -> u32 {
-        self.0.lock().unwrap().get(key).copied().unwrap_or(0)
-    }
-
-    fn total(&self) -> u32 {
-        self.0.lock().unwrap().values().sum()
-    }
-
-    fn snapshot(&self) -> HashMap<String, u32> {
-        self.0.lock().unwrap().clone()
-    }
 }
 
 #[tokio::test]
@@ -558,41 +484,6 @@ async fn fail_is_dead_at_once_and_replay_by_id_or_since_a_time_reruns_finished_o
     );
 }
 
-/// Inbox workers on a runtime of their own thread, as another process would run them.
-struct OtherProcess {
-    kill: std::sync::mpsc::Sender<()>,
-}
-
-impl OtherProcess {
-    fn start(setup: &Setup, handler: impl Handler) -> OtherProcess {
-        let builder = setup.builder().worker_name("other-process");
-        let (kill, killed) = std::sync::mpsc::channel::<()>();
-        let (ready, started) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let inbox = builder.open().await.unwrap();
-                std::mem::forget(inbox.start(handler));
-                ready.send(()).unwrap();
-                let _ = tokio::task::spawn_blocking(move || killed.recv()).await;
-            });
-            // Dies at once: its tasks are dropped where they stand, nothing is released.
-            runtime.shutdown_background();
-        });
-        started
-            .recv_timeout(LIMIT)
-            .expect("the other process starts");
-        OtherProcess { kill }
-    }
-
-    fn kill(self) {
-        let _ = self.kill.send(());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs nats-server: run with --ignored (.ci/run does)"]
 async fn a_worker_killed_mid_handle_leaves_its_callback_to_be_redone_elsewhere() {
@@ -600,7 +491,7 @@ async fn a_worker_killed_mid_handle_leaves_its_callback_to_be_redone_elsewhere()
     let inbox = setup.inbox().await;
     let started = Arc::new(tokio::sync::Notify::new());
     let signal = Arc::clone(&started);
-    let doomed = OtherProcess::start(&setup, move |_: Delivery| {
+    let doomed = OtherProcess::start(setup.builder(), move |_: Delivery| {
         let signal = Arc::clone(&signal);
         async move {
             signal.notify_one();
@@ -632,7 +523,7 @@ async fn a_worker_stuck_past_its_lease_is_taken_over_and_records_nothing_when_it
     let setup = Setup::new();
     let inbox = setup.inbox().await;
     // Its handler blocks the thread its runtime runs on: no renewal can happen.
-    let stuck = OtherProcess::start(&setup, |_: Delivery| async move {
+    let stuck = OtherProcess::start(setup.builder(), |_: Delivery| async move {
         std::thread::sleep(Duration::from_secs(3));
         Outcome::fail("woke up too late")
     });
