@@ -226,6 +226,12 @@ impl Browser {
         let _ = self.client.close().await;
         let _ = self.driver.kill().await;
     }
+
+    /// Closes the browser after asserting that the page logged no error since the last look.
+    pub async fn close_without_errors(self) {
+        assert_eq!(self.console_errors().await, Vec::<String>::new());
+        self.close().await;
+    }
 }
 
 /// One request the app behind `--forward-to` (or a capturing webhook) received.

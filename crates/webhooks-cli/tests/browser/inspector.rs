@@ -107,8 +107,7 @@ async fn the_page_loads_with_no_console_errors() {
         false
     );
     browser.screenshot("page-loads").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -171,8 +170,7 @@ async fn a_callback_triggered_in_the_sandbox_appears_within_a_second_without_rel
         .await;
     assert_eq!(rows(&browser).await[0].0, "c2", "newest first");
     browser.screenshot("appears-live").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -232,8 +230,7 @@ async fn a_tampered_callback_shows_why_it_was_refused() {
             || text_of(&browser, "#body-pretty").await.contains("START")
     );
     browser.screenshot("tampered").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -316,8 +313,7 @@ async fn the_detail_shows_the_signed_bytes_and_the_verdict() {
         curl.starts_with(&format!("curl -X 'POST' '{}/hooks'", under_test.app.url)),
         "{curl}"
     );
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -380,8 +376,7 @@ async fn the_filters_hide_and_show_rows() {
         .await;
     // The refused request's body reads as a reply too: its type is what its body says.
     assert_eq!(shown(rows(&browser).await), ["c1", "r1"]);
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -429,8 +424,7 @@ async fn a_replay_reaches_the_app_unchanged() {
         )
         .await;
     browser.screenshot("replayed").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -497,8 +491,7 @@ async fn an_edited_replay_is_marked_and_not_presented_as_signed() {
         Value::Null
     );
     browser.screenshot("edited").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -539,8 +532,7 @@ async fn a_script_in_a_body_is_shown_as_text_and_never_runs() {
         0
     );
     browser.screenshot("script-as-text").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
 
@@ -667,7 +659,6 @@ async fn a_reconnecting_page_misses_nothing() {
         .await;
     browser.until("live again", &row_has("c4", "after")).await;
     browser.screenshot("reconnected").await;
-    assert_eq!(browser.console_errors().await, Vec::<String>::new());
-    browser.close().await;
+    browser.close_without_errors().await;
     under_test.stop().await;
 }
