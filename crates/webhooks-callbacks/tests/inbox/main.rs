@@ -16,10 +16,10 @@ use bytes::Bytes;
 use common::{Counting, LIMIT, OtherProcess, entry, eventually, receive, reply, report, stored};
 use http::{Method, StatusCode, Uri};
 use signer::Signer;
-use webhooks_callbacks::Verifier;
 use webhooks_callbacks::inbox::{
     Delivery, Inbox, InboxBuilder, InboxError, ListFilter, Outcome, Receipt, Replay, State,
 };
+use webhooks_callbacks::{FETCH_BURST, KeySourceError, PublishedKey, Verifier, key_source_fn};
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -140,6 +140,51 @@ async fn unsigned_forged_and_stale_callbacks_are_refused_and_nothing_is_stored()
         .await;
     assert_eq!(moved.status(), StatusCode::UNAUTHORIZED);
     assert!(inbox.list(ListFilter::new()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn ten_thousand_distinct_forged_key_ids_store_nothing_and_cost_the_key_source_one_burst() {
+    let setup = Setup::new();
+    let calls = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&calls);
+    // Knows no key but the genuine one, which the verifier already holds.
+    let source = key_source_fn(move |_key_id: String| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<Option<PublishedKey>, KeySourceError>(None) }
+    });
+    let inbox = Inbox::builder()
+        .sqlite(&setup.path)
+        .verifier(setup.signer.verifier().key_source(source))
+        .open()
+        .await
+        .unwrap();
+    let body = report("m-forged", "DELIVERED");
+    let (uri, mut headers) = setup.signer.sign("POST", "/hooks", body.as_bytes());
+    let (mut unauthorized, mut unavailable) = (0, 0);
+    for n in 0..10_000u32 {
+        headers.insert(
+            "x-messagemedia-key-id",
+            http::HeaderValue::from_str(&format!("00000000-0000-4000-8000-{n:012}")).unwrap(),
+        );
+        let receipt = inbox
+            .receive(&Method::POST, &uri, &headers, Bytes::from(body.clone()))
+            .await;
+        match receipt.status() {
+            // An id the source does not have: refused.
+            StatusCode::UNAUTHORIZED => unauthorized += 1,
+            // Past the fetch budget: "try later", so a genuine new key is not refused for good.
+            StatusCode::SERVICE_UNAVAILABLE => unavailable += 1,
+            other => panic!("a forged key id got {other}: {receipt:?}"),
+        }
+    }
+    assert_eq!(unauthorized + unavailable, 10_000);
+    assert_eq!(calls.load(Ordering::SeqCst), FETCH_BURST);
+    assert_eq!(unauthorized, FETCH_BURST);
+    let stats = inbox.stats().await.unwrap();
+    assert_eq!((stats.depth, stats.duplicates), (0, 0), "{stats:?}");
+    assert!(inbox.list(ListFilter::new()).await.unwrap().is_empty());
+    // The genuine signer is still served, the flood notwithstanding.
+    stored(&receive(&inbox, setup.signer, "/hooks", &body).await);
 }
 
 #[tokio::test]
