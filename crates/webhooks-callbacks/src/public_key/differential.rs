@@ -1,5 +1,6 @@
 //! The differential test of verification: [`PublicKey::verify`] (aws-lc for SHA-256 and
-//! SHA-512, crypto-bigint for SHA-224) against the `rsa` 0.9 verification of earlier
+//! SHA-512, crypto-bigint for SHA-224, or OpenSSL with the feature `openssl`, when the
+//! crypto-bigint path is compared as well) against the `rsa` 0.9 verification of earlier
 //! releases, on the same keys, digests and bytes, over every case that matters: good
 //! signatures; every single-bit flip of the signature, the body, the `Date` and the request
 //! line; another key; another digest; signatures a byte short or long, and empty. They must
@@ -97,6 +98,21 @@ fn agree(
 ) -> bool {
     let ours = public.verify(digest, parts, signature);
     let theirs = reference(&private.to_public_key(), digest, parts, signature);
+    if digest == Digest::Sha224 {
+        // With the feature `openssl`, `verify` raises by OpenSSL: crypto-bigint must agree too.
+        let (hashed, _) = hashed(digest, parts);
+        let portable = signature.len() == public.size()
+            && public
+                .rsavp1(signature)
+                .is_some_and(|block| public.is_sha224_block(&block, &hashed));
+        assert_eq!(
+            portable,
+            theirs,
+            "{case}: SHA-224 by crypto-bigint, {}-bit key, e = {}",
+            private.size() * 8,
+            private.e()
+        );
+    }
     assert_eq!(
         ours,
         theirs,
