@@ -1,9 +1,160 @@
 //! From a callback body to its fields: picks the decoder from the `Content-Type` and turns a
-//! JSON object or a form-encoded body into one map of field name to JSON value.
+//! JSON object or a form-encoded body into [`Fields`].
+//!
+//! A JSON body is read in one pass: the fields a callback type reads are kept as raw JSON text
+//! borrowed from the body and decoded only when read, into the type they are read as (a
+//! `String`, a timestamp); only the others become `serde_json::Value`s, for `extra`. So a
+//! delivery report is not built as a tree of `Value`s first.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::payload::ParseError;
+
+/// The fields the callback types read, each with a slot of its own in [`Fields`].
+const KNOWN: [&str; 16] = [
+    "delivery_report_id",
+    "notification_id",
+    "reply_id",
+    "attachments",
+    "message_id",
+    "account_id",
+    "source_number",
+    "destination_number",
+    "date_received",
+    "submitted_date",
+    "status",
+    "error_code",
+    "original_text",
+    "content",
+    "vendor_account_id",
+    "metadata",
+];
+
+/// The slot of a known field: its place in [`KNOWN`] (a `match`, which the compiler turns
+/// into a switch on the length and a comparison or two, not sixteen).
+fn slot(name: &str) -> Option<usize> {
+    let index = match name {
+        "delivery_report_id" => 0,
+        "notification_id" => 1,
+        "reply_id" => 2,
+        "attachments" => 3,
+        "message_id" => 4,
+        "account_id" => 5,
+        "source_number" => 6,
+        "destination_number" => 7,
+        "date_received" => 8,
+        "submitted_date" => 9,
+        "status" => 10,
+        "error_code" => 11,
+        "original_text" => 12,
+        "content" => 13,
+        "vendor_account_id" => 14,
+        "metadata" => 15,
+        _ => return None,
+    };
+    debug_assert_eq!(KNOWN[index], name);
+    Some(index)
+}
+
+/// A field's value, not yet read.
+#[derive(Debug)]
+pub(crate) enum Raw<'a> {
+    /// JSON text, as the body has it (valid JSON: the body was checked when it was read).
+    Json(&'a RawValue),
+    /// A value already decoded: a form field, or a field given to `Callback::from_fields`.
+    Value(Value),
+}
+
+impl Raw<'_> {
+    /// The value as a `serde_json::Value`.
+    pub(crate) fn into_value(self) -> Result<Value, ParseError> {
+        match self {
+            Raw::Value(value) => Ok(value),
+            Raw::Json(raw) => {
+                serde_json::from_str(raw.get()).map_err(|err| ParseError::InvalidJson {
+                    reason: err.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// The fields of a body (or of an object inside one) not yet read: each reader takes its
+/// fields out, and what is left is the callback's `extra`. A name given twice keeps its last
+/// value, as `serde_json::Map` does.
+#[derive(Debug, Default)]
+pub(crate) struct Fields<'a> {
+    known: [Option<Raw<'a>>; KNOWN.len()],
+    rest: Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    /// The field `name`, if present (even null).
+    pub(crate) fn get(&self, name: &str) -> Option<FieldRef<'_, 'a>> {
+        match slot(name) {
+            Some(index) => self.known[index].as_ref().map(FieldRef::Raw),
+            None => self.rest.get(name).map(FieldRef::Value),
+        }
+    }
+
+    /// Takes the field `name` out, if present.
+    pub(crate) fn take(&mut self, name: &str) -> Option<Raw<'a>> {
+        match slot(name) {
+            Some(index) => self.known[index].take(),
+            None => self.rest.remove(name).map(Raw::Value),
+        }
+    }
+
+    /// The names of the fields left, in order.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = KNOWN
+            .iter()
+            .zip(&self.known)
+            .filter(|(_, value)| value.is_some())
+            .map(|(name, _)| (*name).to_owned())
+            .chain(self.rest.keys().cloned())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The fields left, decoded.
+    pub(crate) fn into_rest(mut self) -> Result<Map<String, Value>, ParseError> {
+        for (name, value) in KNOWN.iter().zip(&mut self.known) {
+            if let Some(value) = value.take() {
+                self.rest.insert((*name).to_owned(), value.into_value()?);
+            }
+        }
+        Ok(self.rest)
+    }
+}
+
+/// A field's value, borrowed.
+pub(crate) enum FieldRef<'f, 'a> {
+    Raw(&'f Raw<'a>),
+    Value(&'f Value),
+}
+
+impl From<Map<String, Value>> for Fields<'_> {
+    fn from(map: Map<String, Value>) -> Self {
+        let mut fields = Fields::default();
+        for (name, value) in map {
+            match slot(&name) {
+                Some(index) => fields.known[index] = Some(Raw::Value(value)),
+                None => {
+                    fields.rest.insert(name, value);
+                }
+            }
+        }
+        fields
+    }
+}
 
 /// Fields whose value is an object or an array: in a form-encoded body they arrive as JSON text
 /// (`metadata={"k":"v"}`, as the sandbox encodes them) or as bracketed keys (`metadata[k]=v`).
@@ -22,14 +173,14 @@ enum BodyFormat {
 /// `application/json`, `text/json` and any `+json` type are JSON,
 /// `application/x-www-form-urlencoded` is a form. An empty content type means "not sent": the
 /// body is JSON when it starts with `{`, a form otherwise.
-pub(crate) fn fields(content_type: &str, body: &[u8]) -> Result<Map<String, Value>, ParseError> {
+pub(crate) fn fields<'a>(content_type: &str, body: &'a [u8]) -> Result<Fields<'a>, ParseError> {
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
         return Err(ParseError::EmptyBody);
     }
     match format(content_type, trimmed)? {
         BodyFormat::Json => json_fields(trimmed),
-        BodyFormat::Form => form_fields(trimmed),
+        BodyFormat::Form => form_fields(trimmed).map(Fields::from),
     }
 }
 
@@ -51,15 +202,99 @@ fn format(content_type: &str, body: &[u8]) -> Result<BodyFormat, ParseError> {
     }
 }
 
-fn json_fields(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ParseError::NotAnObject),
-        Err(err) => Err(ParseError::InvalidJson {
-            reason: err.to_string(),
-        }),
+fn json_fields(body: &[u8]) -> Result<Fields<'_>, ParseError> {
+    match serde_json::from_slice::<JsonObject<'_>>(body) {
+        Ok(JsonObject(fields)) => Ok(fields),
+        // Not an object, not JSON, or nested too deeply: read as `Value`s, which says which
+        // (the error path only).
+        Err(_) => match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Ok(Fields::from(map)),
+            Ok(_) => Err(ParseError::NotAnObject),
+            Err(err) => Err(ParseError::InvalidJson {
+                reason: err.to_string(),
+            }),
+        },
     }
 }
+
+/// A JSON object's members as [`Fields`].
+struct JsonObject<'a>(Fields<'a>);
+
+impl<'de> Deserialize<'de> for JsonObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+
+        impl<'de> Visitor<'de> for Members {
+            type Value = JsonObject<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Fields::default();
+                while let Some(Name(name)) = members.next_key()? {
+                    match slot(&name) {
+                        Some(index) => {
+                            let raw: &RawValue = members.next_value()?;
+                            // A raw value is not held to serde_json's nesting limit, a `Value`
+                            // is: one nested deeper goes to the fallback, which says why.
+                            if nesting(raw.get()) >= MAX_MEMBER_NESTING {
+                                return Err(serde::de::Error::custom("nested too deeply"));
+                            }
+                            fields.known[index] = Some(Raw::Json(raw));
+                        }
+                        None => {
+                            fields.rest.insert(name.into_owned(), members.next_value()?);
+                        }
+                    }
+                }
+                Ok(JsonObject(fields))
+            }
+        }
+
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// serde_json reads at most 127 levels of arrays and objects into `Value`s, the body's own
+/// object counted: a member may nest 126 deep. (Stricter here would only be slower: a body
+/// refused by the fast path is read again as `Value`s.)
+const MAX_MEMBER_NESTING: usize = 127;
+
+/// How deeply arrays and objects nest in `json` (valid JSON): 0 for a scalar. One pass, no
+/// allocation.
+fn nesting(json: &str) -> usize {
+    if !json.starts_with(['[', '{']) {
+        return 0;
+    }
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// A member's name: borrowed from the body unless it has escapes.
+#[derive(Deserialize)]
+struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
 
 fn form_fields(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
     let pairs: Vec<(String, String)> =
@@ -158,6 +393,66 @@ fn container<'a>(map: &'a mut Map<String, Value>, key: &str, empty: Value) -> &'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fields decoded, for comparing (it shadows the glob-imported `fields`).
+    fn fields(content_type: &str, body: &[u8]) -> Result<Map<String, Value>, ParseError> {
+        super::fields(content_type, body)?.into_rest()
+    }
+
+    #[test]
+    fn every_known_field_has_its_own_slot() {
+        for (index, name) in KNOWN.iter().enumerate() {
+            assert_eq!(slot(name), Some(index), "{name}");
+        }
+        assert_eq!(slot("delay"), None);
+    }
+
+    #[test]
+    fn known_json_fields_stay_raw_text_and_a_repeated_name_keeps_its_last_value() {
+        let body = br#"{"reply_id":"r1","content":"a \"quoted\" word","n":1.50,"reply_id":"r2","st\u0061tus":null}"#;
+        let mut read = super::fields("application/json", body).unwrap();
+        assert!(
+            matches!(read.get("content"), Some(FieldRef::Raw(Raw::Json(raw))) if raw.get() == r#""a \"quoted\" word""#)
+        );
+        assert!(
+            matches!(read.get("reply_id"), Some(FieldRef::Raw(Raw::Json(raw))) if raw.get() == r#""r2""#)
+        );
+        assert!(
+            matches!(read.get("status"), Some(FieldRef::Raw(Raw::Json(raw))) if raw.get() == "null"),
+            "an escaped name is decoded"
+        );
+        assert!(
+            matches!(read.get("n"), Some(FieldRef::Value(value)) if value.as_f64() == Some(1.5))
+        );
+        assert_eq!(read.names(), ["content", "n", "reply_id", "status"]);
+        assert!(read.take("reply_id").is_some());
+        let decoded = read.into_rest().unwrap();
+        assert_eq!(decoded["content"], r#"a "quoted" word"#);
+        assert!(!decoded.contains_key("reply_id"), "taken");
+    }
+
+    #[test]
+    fn a_member_nested_as_deep_as_serde_json_allows_reads_and_one_deeper_is_invalid_json() {
+        for depth in 120..135 {
+            let body = format!(
+                r#"{{"reply_id":"r","metadata":{}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            let reference = serde_json::from_str::<Value>(&body).is_ok();
+            let read = super::fields("application/json", body.as_bytes());
+            assert_eq!(read.is_ok(), reference, "nested {depth} deep: {read:?}");
+            match read {
+                Ok(read) => assert!(
+                    matches!(read.get("metadata"), Some(FieldRef::Raw(Raw::Json(_)))),
+                    "nested {depth} deep: read on the fast path"
+                ),
+                Err(err) => assert!(matches!(err, ParseError::InvalidJson { .. })),
+            }
+        }
+        assert_eq!(nesting(r#"[{"a":"]]]\"[["},[]]"#), 2);
+        assert_eq!(nesting("12"), 0);
+    }
 
     #[test]
     fn content_types_pick_the_decoder_and_tolerate_parameters() {

@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::body::{self, FieldRef, Fields, Raw};
 use super::ids::{
     AccountId, DeliveryReportId, MessageId, NotificationId, PhoneNumber, ReplyId, VendorId,
 };
@@ -85,24 +87,26 @@ impl Callback {
     ///
     /// The variant follows the rule in the [type documentation](Callback#which-variant).
     pub fn parse(content_type: &str, body: &[u8]) -> Result<Callback, ParseError> {
-        let fields = super::body::fields(content_type, body)?;
-        Callback::from_fields(fields)
+        Callback::read(body::fields(content_type, body)?)
     }
 
     /// Reads a callback from fields already decoded (a JSON object's members).
     pub fn from_fields(fields: Map<String, Value>) -> Result<Callback, ParseError> {
-        let fields = Fields(fields);
+        Callback::read(Fields::from(fields))
+    }
+
+    fn read(fields: Fields<'_>) -> Result<Callback, ParseError> {
         if fields.has("delivery_report_id") {
             DeliveryReport::read(fields).map(Callback::DeliveryReport)
         } else if fields.has("notification_id") {
             OptOut::read(fields).map(Callback::OptOut)
-        } else if fields.has("reply_id") && fields.0.contains_key("attachments") {
+        } else if fields.has("reply_id") && fields.get("attachments").is_some() {
             InboundMms::read(fields).map(Callback::InboundMms)
         } else if fields.has("reply_id") {
             InboundSms::read(fields).map(Callback::InboundSms)
         } else {
             Err(ParseError::UnknownShape {
-                fields: fields.0.keys().cloned().collect(),
+                fields: fields.names(),
             })
         }
     }
@@ -357,7 +361,7 @@ impl DecodeAttachmentError {
 }
 
 impl DeliveryReport {
-    fn read(mut f: Fields) -> Result<Self, ParseError> {
+    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(DeliveryReport {
             delivery_report_id: f.required("delivery_report_id")?,
             message_id: f.text("message_id")?.map(MessageId::from),
@@ -369,13 +373,13 @@ impl DeliveryReport {
             original_text: f.text("original_text")?,
             vendor_account: f.vendor_account()?,
             metadata: f.metadata()?,
-            extra: f.0,
+            extra: f.into_rest()?,
         })
     }
 }
 
 impl InboundSms {
-    fn read(mut f: Fields) -> Result<Self, ParseError> {
+    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(InboundSms {
             reply_id: f.required("reply_id")?,
             message_id: f.text("message_id")?.map(MessageId::from),
@@ -385,13 +389,13 @@ impl InboundSms {
             date_received: f.timestamp("date_received")?,
             content: f.text("content")?,
             metadata: f.metadata()?,
-            extra: f.0,
+            extra: f.into_rest()?,
         })
     }
 }
 
 impl InboundMms {
-    fn read(mut f: Fields) -> Result<Self, ParseError> {
+    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(InboundMms {
             reply_id: f.required("reply_id")?,
             message_id: f.text("message_id")?.map(MessageId::from),
@@ -402,13 +406,13 @@ impl InboundMms {
             attachments: f.attachments()?,
             content: f.text("content")?,
             metadata: f.metadata()?,
-            extra: f.0,
+            extra: f.into_rest()?,
         })
     }
 }
 
 impl OptOut {
-    fn read(mut f: Fields) -> Result<Self, ParseError> {
+    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(OptOut {
             notification_id: f.required("notification_id")?,
             message_id: f.text("message_id")?.map(MessageId::from),
@@ -418,30 +422,55 @@ impl OptOut {
             date_received: f.timestamp("date_received")?,
             content: f.text("content")?,
             metadata: f.metadata()?,
-            extra: f.0,
+            extra: f.into_rest()?,
         })
     }
 }
 
-/// The fields of a body not yet read; each reader takes its field out, the rest is `extra`.
-struct Fields(Map<String, Value>);
-
-impl Fields {
+/// Reading the fields of a body, each taken out by the reader of its callback type.
+impl Fields<'_> {
     /// Whether `name` is present: not null and not empty text.
     fn has(&self, name: &str) -> bool {
-        match self.0.get(name) {
-            None | Some(Value::Null) => false,
-            Some(Value::String(text)) => !text.is_empty(),
-            Some(_) => true,
+        match self.get(name) {
+            None | Some(FieldRef::Value(Value::Null) | FieldRef::Raw(Raw::Value(Value::Null))) => {
+                false
+            }
+            Some(
+                FieldRef::Value(Value::String(text))
+                | FieldRef::Raw(Raw::Value(Value::String(text))),
+            ) => !text.is_empty(),
+            Some(FieldRef::Value(_) | FieldRef::Raw(Raw::Value(_))) => true,
+            Some(FieldRef::Raw(Raw::Json(raw))) => !matches!(raw.get(), "null" | "\"\""),
         }
+    }
+
+    /// The value of `name`, decoded, if present.
+    fn value(&mut self, name: &str) -> Result<Option<Value>, ParseError> {
+        self.take(name).map(Raw::into_value).transpose()
     }
 
     /// The text of `name`: strings as they are, numbers and booleans as their JSON text; null
     /// and empty text read as absent.
     fn text(&mut self, name: &str) -> Result<Option<String>, ParseError> {
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => scalar_text(value)
+        let value = match self.take(name) {
+            // Text, the usual case: straight into the `String` kept, nothing between.
+            Some(Raw::Json(raw)) if raw.get().starts_with('"') => {
+                let json = raw.get();
+                let text = match json.get(1..json.len() - 1) {
+                    // Valid JSON text without a backslash is its own content.
+                    Some(inner) if !inner.contains('\\') => inner.to_owned(),
+                    _ => {
+                        serde_json::from_str(json).map_err(|err| invalid(name, err.to_string()))?
+                    }
+                };
+                return Ok(Some(text).filter(|t| !t.is_empty()));
+            }
+            Some(raw) => raw.into_value()?,
+            None => return Ok(None),
+        };
+        match value {
+            Value::Null => Ok(None),
+            value => scalar_text(value)
                 .map(|text| Some(text).filter(|t| !t.is_empty()))
                 .map_err(|kind| invalid(name, format!("expected text, found {kind}"))),
         }
@@ -468,7 +497,7 @@ impl Fields {
     }
 
     fn object(&mut self, name: &str) -> Result<Option<Map<String, Value>>, ParseError> {
-        match self.0.remove(name) {
+        match self.value(name)? {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(object)) => Ok(Some(object)),
             Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
@@ -484,6 +513,33 @@ impl Fields {
     }
 
     fn metadata(&mut self) -> Result<Metadata, ParseError> {
+        // An object in a JSON body, the usual case: its members straight into the metadata.
+        if let Some(FieldRef::Raw(Raw::Json(raw))) = self.get("metadata")
+            && raw.get().starts_with('{')
+        {
+            let members: BTreeMap<String, &RawValue> = serde_json::from_str(raw.get())
+                .map_err(|err| invalid("metadata", err.to_string()))?;
+            self.take("metadata");
+            return members
+                .into_iter()
+                .filter(|(_, value)| value.get() != "null")
+                .map(|(key, value)| {
+                    let json = value.get();
+                    let text = match json
+                        .strip_prefix('"')
+                        .and_then(|json| json.strip_suffix('"'))
+                    {
+                        Some(inner) if !inner.contains('\\') => inner.to_owned(),
+                        _ => match serde_json::from_str(json) {
+                            Ok(Value::String(text)) => text,
+                            Ok(other) => other.to_string(),
+                            Err(err) => return Err(invalid("metadata", err.to_string())),
+                        },
+                    };
+                    Ok((key, text))
+                })
+                .collect();
+        }
         Ok(self
             .object("metadata")?
             .unwrap_or_default()
@@ -503,7 +559,7 @@ impl Fields {
         let Some(object) = self.object("vendor_account_id")? else {
             return Ok(None);
         };
-        let mut inner = Fields(object);
+        let mut inner = Fields::from(object);
         let prefixed = |err: ParseError| match err {
             ParseError::InvalidField { field, reason } => ParseError::InvalidField {
                 field: format!("vendor_account_id.{field}"),
@@ -524,7 +580,7 @@ impl Fields {
     }
 
     fn attachments(&mut self) -> Result<Vec<Attachment>, ParseError> {
-        let entries = match self.0.remove("attachments") {
+        let entries = match self.value("attachments")? {
             None | Some(Value::Null) => return Ok(Vec::new()),
             Some(Value::Array(entries)) => entries,
             Some(Value::String(text)) if text.trim().is_empty() => return Ok(Vec::new()),
@@ -550,7 +606,7 @@ impl Fields {
                         format!("expected an object, found {}", kind(&entry)),
                     ));
                 };
-                let mut inner = Fields(object);
+                let mut inner = Fields::from(object);
                 let mut text = |name: &str| {
                     inner.text(name).map_err(|_| {
                         invalid(&format!("{field}.{name}"), "expected text".to_owned())

@@ -1,0 +1,79 @@
+//! The differential test of `Callback::parse` on JSON bodies: it keeps the fields a callback
+//! type reads as raw JSON text and decodes each only when it is read, so it must agree, on
+//! every body, with reading the whole body into `serde_json::Value`s first and the fields from
+//! there (`Callback::from_fields`, the way of earlier releases). The bodies: every input of the
+//! fuzz corpus of `callback_parse` (mostly broken JSON, forms and noise; each read whole and
+//! without the byte the fuzz target spends on choosing a content type), and the bodies that
+//! matter most, written out.
+
+use serde_json::Value;
+use webhooks_callbacks::{Callback, ParseError};
+
+/// What earlier releases did: the body into `Value`s, then the fields.
+fn reference(body: &[u8]) -> Result<Callback, ParseError> {
+    let body = body.trim_ascii();
+    if body.is_empty() {
+        return Err(ParseError::EmptyBody);
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => Callback::from_fields(fields),
+        Ok(_) => Err(ParseError::NotAnObject),
+        Err(err) => Err(ParseError::InvalidJson {
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// Both readings of `body`, which must be equal; whether it is a callback.
+#[track_caller]
+fn agree(body: &[u8]) -> bool {
+    let ours = Callback::parse("application/json", body);
+    let theirs = reference(body);
+    assert_eq!(
+        ours,
+        theirs,
+        "on {:?}",
+        String::from_utf8_lossy(&body[..body.len().min(200)])
+    );
+    ours.is_ok()
+}
+
+#[test]
+fn the_bodies_that_matter_read_the_same_both_ways() {
+    let bodies: [&[u8]; 14] = [
+        br#"{"delivery_report_id":null,"notification_id":"","reply_id":"r0"}"#,
+        br#"{"delivery_report_id":"01e1fa0a","message_id":"877c19ef","status":"delivered","error_code":"220","date_received":"2017-05-10T01:32:10.418Z","submitted_date":"2017-05-10T01:32:10Z","original_text":"Hi \"there\" \u00e9","vendor_account_id":{"vendor_id":"SinchEU","account_id":"acct"},"metadata":{"order":"42","n":7,"flag":true,"nested":{"a":[1]},"gone":null},"delay":"0"}"#,
+        br#"{"reply_id":"r1","message_id":null,"account_id":12,"source_number":"+61491570156","destination_number":"","date_received":"2017-05-10T01:32:10.418+10:00","content":"yes please"}"#,
+        br#"{"reply_id":"r2","attachments":[{"content_type":"image/png","original_name":"a.png","content":"iVBORw0KGgo="}],"metadata":"{\"k\":\"v\"}"}"#,
+        br#"{"reply_id":"r3","attachments":"[]","content":"no media"}"#,
+        br#"{"reply_id":"r4","attachments":null}"#,
+        br#"{"notification_id":"n1","source_number":"+61491570156","content":"STOP","status":"x"}"#,
+        br#"{"reply_id":"first","reply_id":"last","re\u0070ly_id":"escaped","m\u0065ssage_id":"m"}"#,
+        br#"{"delivery_report_id":"d","date_received":"yesterday"}"#,
+        br#"{"delivery_report_id":"d","status":{"not":"text"}}"#,
+        br#"{"delivery_report_id":"","reply_id":null,"notification_id":"n"}"#,
+        br#"{"custom":"template","retry":3,"content":null,"zeta":[1,2]}"#,
+        br#"[{"reply_id":"r"}]"#,
+        br#"{"reply_id":"r","content":"unterminated}"#,
+    ];
+    let read = bodies.iter().filter(|body| agree(body)).count();
+    assert_eq!(read, 9, "nine of them are callbacks");
+}
+
+#[test]
+fn every_input_of_the_fuzz_corpus_reads_the_same_both_ways() {
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/corpus/callback_parse"
+    );
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(corpus).expect("the committed corpus") {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        agree(&data);
+        if let Some((_, body)) = data.split_first() {
+            agree(body);
+        }
+        inputs += 1;
+    }
+    assert!(inputs > 1_000, "{inputs} inputs");
+}
