@@ -1,23 +1,19 @@
 //! From a callback body to its fields: picks the decoder from the `Content-Type` and turns a
 //! JSON object or a form-encoded body into [`Fields`].
 //!
-//! A JSON body is read in one pass: the fields a callback type reads are kept as raw JSON text
-//! borrowed from the body and decoded only when read, into the type they are read as (a
-//! `String`, a timestamp); only the others become `serde_json::Value`s, for `extra`. So a
-//! delivery report is not built as a tree of `Value`s first.
+//! A JSON body is read in one pass ([`scan`]): the fields a callback type reads are kept as raw
+//! JSON text borrowed from the body and decoded only when read, into the type they are read as
+//! (a `String`, a timestamp); only the others become `serde_json::Value`s, for `extra`. So a
+//! delivery report is not built as a tree of `Value`s first, and its text is not scanned twice.
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::payload::ParseError;
+use super::scan::{self, Refused, Text};
 
-/// The fields the callback types read, each with a slot of its own in [`Fields`].
-const KNOWN: [&str; 16] = [
+/// The fields the callback types read (`vendor_id` inside `vendor_account_id`), each with a
+/// slot of its own in [`Fields`].
+const KNOWN: [&str; 17] = [
     "delivery_report_id",
     "notification_id",
     "reply_id",
@@ -34,10 +30,11 @@ const KNOWN: [&str; 16] = [
     "content",
     "vendor_account_id",
     "metadata",
+    "vendor_id",
 ];
 
 /// The slot of a known field: its place in [`KNOWN`] (a `match`, which the compiler turns
-/// into a switch on the length and a comparison or two, not sixteen).
+/// into a switch on the length and a comparison or two, not seventeen).
 fn slot(name: &str) -> Option<usize> {
     let index = match name {
         "delivery_report_id" => 0,
@@ -56,6 +53,7 @@ fn slot(name: &str) -> Option<usize> {
         "content" => 13,
         "vendor_account_id" => 14,
         "metadata" => 15,
+        "vendor_id" => 16,
         _ => return None,
     };
     debug_assert_eq!(KNOWN[index], name);
@@ -65,8 +63,10 @@ fn slot(name: &str) -> Option<usize> {
 /// A field's value, not yet read.
 #[derive(Debug)]
 pub(crate) enum Raw<'a> {
+    /// Text without escapes: the content of a JSON string, as the body has it.
+    Text(&'a str),
     /// JSON text, as the body has it (valid JSON: the body was checked when it was read).
-    Json(&'a RawValue),
+    Json(&'a str),
     /// A value already decoded: a form field, or a field given to `Callback::from_fields`.
     Value(Value),
 }
@@ -76,11 +76,10 @@ impl Raw<'_> {
     pub(crate) fn into_value(self) -> Result<Value, ParseError> {
         match self {
             Raw::Value(value) => Ok(value),
-            Raw::Json(raw) => {
-                serde_json::from_str(raw.get()).map_err(|err| ParseError::InvalidJson {
-                    reason: err.to_string(),
-                })
-            }
+            Raw::Text(text) => Ok(Value::String(text.to_owned())),
+            Raw::Json(json) => serde_json::from_str(json).map_err(|err| ParseError::InvalidJson {
+                reason: err.to_string(),
+            }),
         }
     }
 }
@@ -203,11 +202,14 @@ fn format(content_type: &str, body: &[u8]) -> Result<BodyFormat, ParseError> {
 }
 
 fn json_fields(body: &[u8]) -> Result<Fields<'_>, ParseError> {
-    match serde_json::from_slice::<JsonObject<'_>>(body) {
-        Ok(JsonObject(fields)) => Ok(fields),
-        // Not an object, not JSON, or nested too deeply: read as `Value`s, which says which
-        // (the error path only).
-        Err(_) => match serde_json::from_slice::<Value>(body) {
+    match std::str::from_utf8(body)
+        .map_err(|_| Refused)
+        .and_then(object_fields)
+    {
+        Ok(fields) => Ok(fields),
+        // Not an object, not JSON, or JSON the one-pass reader is cautious about: read as
+        // `Value`s, which says what is wrong (the error path only, or nearly).
+        Err(Refused) => match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(Fields::from(map)),
             Ok(_) => Err(ParseError::NotAnObject),
             Err(err) => Err(ParseError::InvalidJson {
@@ -217,84 +219,31 @@ fn json_fields(body: &[u8]) -> Result<Fields<'_>, ParseError> {
     }
 }
 
-/// A JSON object's members as [`Fields`].
-struct JsonObject<'a>(Fields<'a>);
-
-impl<'de> Deserialize<'de> for JsonObject<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
-
-        impl<'de> Visitor<'de> for Members {
-            type Value = JsonObject<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Self::Value, A::Error> {
-                let mut fields = Fields::default();
-                while let Some(Name(name)) = members.next_key()? {
-                    match slot(&name) {
-                        Some(index) => {
-                            let raw: &RawValue = members.next_value()?;
-                            // A raw value is not held to serde_json's nesting limit, a `Value`
-                            // is: one nested deeper goes to the fallback, which says why.
-                            if nesting(raw.get()) >= MAX_MEMBER_NESTING {
-                                return Err(serde::de::Error::custom("nested too deeply"));
-                            }
-                            fields.known[index] = Some(Raw::Json(raw));
-                        }
-                        None => {
-                            fields.rest.insert(name.into_owned(), members.next_value()?);
-                        }
-                    }
-                }
-                Ok(JsonObject(fields))
+/// The members of the JSON object `json` as [`Fields`], in one pass: the known ones as their
+/// JSON text, the others decoded.
+pub(crate) fn object_fields(json: &str) -> Result<Fields<'_>, Refused> {
+    let mut fields = Fields::default();
+    scan::members(json, |name, value| {
+        match slot(&name) {
+            Some(index) => fields.known[index] = Some(Raw::from(value)),
+            None => {
+                let value = Raw::from(value).into_value().map_err(|_| Refused)?;
+                fields.rest.insert(name.into_owned(), value);
             }
         }
-
-        deserializer.deserialize_map(Members)
-    }
+        Ok(())
+    })?;
+    Ok(fields)
 }
 
-/// serde_json reads at most 127 levels of arrays and objects into `Value`s, the body's own
-/// object counted: a member may nest 126 deep. (Stricter here would only be slower: a body
-/// refused by the fast path is read again as `Value`s.)
-const MAX_MEMBER_NESTING: usize = 127;
-
-/// How deeply arrays and objects nest in `json` (valid JSON): 0 for a scalar. One pass, no
-/// allocation.
-fn nesting(json: &str) -> usize {
-    if !json.starts_with(['[', '{']) {
-        return 0;
-    }
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for byte in json.bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+impl<'a> From<Text<'a>> for Raw<'a> {
+    fn from(text: Text<'a>) -> Self {
+        match text {
+            Text::Plain(text) => Raw::Text(text),
+            Text::Json(json) => Raw::Json(json),
         }
     }
-    deepest
 }
-
-/// A member's name: borrowed from the body unless it has escapes.
-#[derive(Deserialize)]
-struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
 
 fn form_fields(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
     let pairs: Vec<(String, String)> =
@@ -412,13 +361,14 @@ mod tests {
         let body = br#"{"reply_id":"r1","content":"a \"quoted\" word","n":1.50,"reply_id":"r2","st\u0061tus":null}"#;
         let mut read = super::fields("application/json", body).unwrap();
         assert!(
-            matches!(read.get("content"), Some(FieldRef::Raw(Raw::Json(raw))) if raw.get() == r#""a \"quoted\" word""#)
+            matches!(read.get("content"), Some(FieldRef::Raw(Raw::Json(raw))) if *raw == r#""a \"quoted\" word""#)
         );
+        assert!(matches!(
+            read.get("reply_id"),
+            Some(FieldRef::Raw(Raw::Text("r2")))
+        ));
         assert!(
-            matches!(read.get("reply_id"), Some(FieldRef::Raw(Raw::Json(raw))) if raw.get() == r#""r2""#)
-        );
-        assert!(
-            matches!(read.get("status"), Some(FieldRef::Raw(Raw::Json(raw))) if raw.get() == "null"),
+            matches!(read.get("status"), Some(FieldRef::Raw(Raw::Json("null")))),
             "an escaped name is decoded"
         );
         assert!(
@@ -432,8 +382,8 @@ mod tests {
     }
 
     #[test]
-    fn a_member_nested_as_deep_as_serde_json_allows_reads_and_one_deeper_is_invalid_json() {
-        for depth in 120..135 {
+    fn a_member_nested_deeper_than_the_reader_goes_reads_as_values_and_too_deep_is_invalid_json() {
+        for depth in (scan::MAX_DEPTH - 3..scan::MAX_DEPTH + 3).chain(120..135) {
             let body = format!(
                 r#"{{"reply_id":"r","metadata":{}{}}}"#,
                 "[".repeat(depth),
@@ -443,15 +393,14 @@ mod tests {
             let read = super::fields("application/json", body.as_bytes());
             assert_eq!(read.is_ok(), reference, "nested {depth} deep: {read:?}");
             match read {
-                Ok(read) => assert!(
+                Ok(read) => assert_eq!(
                     matches!(read.get("metadata"), Some(FieldRef::Raw(Raw::Json(_)))),
-                    "nested {depth} deep: read on the fast path"
+                    depth < scan::MAX_DEPTH,
+                    "nested {depth} deep: read in one pass, or as Values"
                 ),
                 Err(err) => assert!(matches!(err, ParseError::InvalidJson { .. })),
             }
         }
-        assert_eq!(nesting(r#"[{"a":"]]]\"[["},[]]"#), 2);
-        assert_eq!(nesting("12"), 0);
     }
 
     #[test]

@@ -117,6 +117,7 @@
 mod body;
 mod ids;
 mod payload;
+mod scan;
 mod status;
 
 pub use ids::{

@@ -1,10 +1,10 @@
 //! The typed events: [`Callback`] and its four shapes, read from the fields of a callback body.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -13,6 +13,7 @@ use super::body::{self, FieldRef, Fields, Raw};
 use super::ids::{
     AccountId, DeliveryReportId, MessageId, NotificationId, PhoneNumber, ReplyId, VendorId,
 };
+use super::scan::{self, Refused, Text};
 use super::status::{DeliveryStatus, DeliveryStatusCode};
 
 /// The metadata of the original message (field `metadata`, template variable `$metadata`): keys
@@ -368,8 +369,8 @@ impl DeliveryReport {
             source_number: f.text("source_number")?.map(PhoneNumber::from),
             date_received: f.timestamp("date_received")?,
             submitted_date: f.timestamp("submitted_date")?,
-            status: f.text("status")?.map(|s| DeliveryStatus::parse(&s)),
-            status_code: f.text("error_code")?.map(|s| DeliveryStatusCode::parse(&s)),
+            status: f.str("status")?.map(|s| DeliveryStatus::parse(&s)),
+            status_code: f.str("error_code")?.map(|s| DeliveryStatusCode::parse(&s)),
             original_text: f.text("original_text")?,
             vendor_account: f.vendor_account()?,
             metadata: f.metadata()?,
@@ -428,7 +429,7 @@ impl OptOut {
 }
 
 /// Reading the fields of a body, each taken out by the reader of its callback type.
-impl Fields<'_> {
+impl<'a> Fields<'a> {
     /// Whether `name` is present: not null and not empty text.
     fn has(&self, name: &str) -> bool {
         match self.get(name) {
@@ -440,7 +441,9 @@ impl Fields<'_> {
                 | FieldRef::Raw(Raw::Value(Value::String(text))),
             ) => !text.is_empty(),
             Some(FieldRef::Value(_) | FieldRef::Raw(Raw::Value(_))) => true,
-            Some(FieldRef::Raw(Raw::Json(raw))) => !matches!(raw.get(), "null" | "\"\""),
+            Some(FieldRef::Raw(Raw::Text(text))) => !text.is_empty(),
+            // Text with escapes is never empty.
+            Some(FieldRef::Raw(Raw::Json(json))) => *json != "null",
         }
     }
 
@@ -452,18 +455,19 @@ impl Fields<'_> {
     /// The text of `name`: strings as they are, numbers and booleans as their JSON text; null
     /// and empty text read as absent.
     fn text(&mut self, name: &str) -> Result<Option<String>, ParseError> {
+        self.str(name).map(|text| text.map(Cow::into_owned))
+    }
+
+    /// [`text`](Self::text), borrowed from the body where it has no escapes: for what is read
+    /// and not kept (a timestamp, a status).
+    fn str(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, ParseError> {
         let value = match self.take(name) {
-            // Text, the usual case: straight into the `String` kept, nothing between.
-            Some(Raw::Json(raw)) if raw.get().starts_with('"') => {
-                let json = raw.get();
-                let text = match json.get(1..json.len() - 1) {
-                    // Valid JSON text without a backslash is its own content.
-                    Some(inner) if !inner.contains('\\') => inner.to_owned(),
-                    _ => {
-                        serde_json::from_str(json).map_err(|err| invalid(name, err.to_string()))?
-                    }
-                };
-                return Ok(Some(text).filter(|t| !t.is_empty()));
+            // Text, the usual case.
+            Some(Raw::Text(text)) => return Ok(Some(Cow::Borrowed(text)).filter(|t| !t.is_empty())),
+            Some(Raw::Json(json)) if json.starts_with('"') => {
+                let text: String =
+                    serde_json::from_str(json).map_err(|err| invalid(name, err.to_string()))?;
+                return Ok(Some(Cow::Owned(text)));
             }
             Some(raw) => raw.into_value()?,
             None => return Ok(None),
@@ -471,7 +475,7 @@ impl Fields<'_> {
         match value {
             Value::Null => Ok(None),
             value => scalar_text(value)
-                .map(|text| Some(text).filter(|t| !t.is_empty()))
+                .map(|text| Some(Cow::<str>::Owned(text)).filter(|t| !t.is_empty()))
                 .map_err(|kind| invalid(name, format!("expected text, found {kind}"))),
         }
     }
@@ -484,7 +488,7 @@ impl Fields<'_> {
 
     /// An RFC 3339 timestamp, with or without fractional seconds.
     fn timestamp(&mut self, name: &str) -> Result<Option<OffsetDateTime>, ParseError> {
-        self.text(name)?
+        self.str(name)?
             .map(|text| {
                 OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|err| {
                     invalid(
@@ -514,31 +518,39 @@ impl Fields<'_> {
 
     fn metadata(&mut self) -> Result<Metadata, ParseError> {
         // An object in a JSON body, the usual case: its members straight into the metadata.
-        if let Some(FieldRef::Raw(Raw::Json(raw))) = self.get("metadata")
-            && raw.get().starts_with('{')
+        if let Some(FieldRef::Raw(Raw::Json(json))) = self.get("metadata")
+            && json.starts_with('{')
         {
-            let members: BTreeMap<String, &RawValue> = serde_json::from_str(raw.get())
-                .map_err(|err| invalid("metadata", err.to_string()))?;
+            let json = *json;
             self.take("metadata");
-            return members
-                .into_iter()
-                .filter(|(_, value)| value.get() != "null")
-                .map(|(key, value)| {
-                    let json = value.get();
-                    let text = match json
-                        .strip_prefix('"')
-                        .and_then(|json| json.strip_suffix('"'))
-                    {
-                        Some(inner) if !inner.contains('\\') => inner.to_owned(),
-                        _ => match serde_json::from_str(json) {
-                            Ok(Value::String(text)) => text,
-                            Ok(other) => other.to_string(),
-                            Err(err) => return Err(invalid("metadata", err.to_string())),
-                        },
-                    };
-                    Ok((key, text))
-                })
-                .collect();
+            let mut metadata = Metadata::new();
+            let mut failed = None;
+            let read = scan::members(json, |name, value| {
+                let text = match value {
+                    Text::Plain(text) => text.to_owned(),
+                    Text::Json("null") => {
+                        metadata.remove(&*name);
+                        return Ok(());
+                    }
+                    Text::Json(json) => match serde_json::from_str(json) {
+                        Ok(Value::String(text)) => text,
+                        Ok(other) => other.to_string(),
+                        Err(err) => {
+                            failed = Some(err.to_string());
+                            return Err(Refused);
+                        }
+                    },
+                };
+                metadata.insert(name.into_owned(), text);
+                Ok(())
+            });
+            return match read {
+                Ok(()) => Ok(metadata),
+                Err(Refused) => Err(invalid(
+                    "metadata",
+                    failed.unwrap_or_else(|| "not a JSON object".to_owned()),
+                )),
+            };
         }
         Ok(self
             .object("metadata")?
@@ -556,10 +568,20 @@ impl Fields<'_> {
     }
 
     fn vendor_account(&mut self) -> Result<Option<VendorAccount>, ParseError> {
-        let Some(object) = self.object("vendor_account_id")? else {
-            return Ok(None);
+        let mut inner = match self.get("vendor_account_id") {
+            // An object in a JSON body, the usual case: its members read in one pass.
+            Some(FieldRef::Raw(Raw::Json(json))) if json.starts_with('{') => {
+                let json = *json;
+                self.take("vendor_account_id");
+                body::object_fields(json).map_err(|Refused| {
+                    invalid("vendor_account_id", "not a JSON object".to_owned())
+                })?
+            }
+            _ => match self.object("vendor_account_id")? {
+                Some(object) => Fields::from(object),
+                None => return Ok(None),
+            },
         };
-        let mut inner = Fields::from(object);
         let prefixed = |err: ParseError| match err {
             ParseError::InvalidField { field, reason } => ParseError::InvalidField {
                 field: format!("vendor_account_id.{field}"),
