@@ -1,13 +1,14 @@
 //! Signed-callback verification: [`Verifier`] checks the RSA signature MessageMedia puts on
 //! every callback when the account has secure callbacks and an enabled signature key.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use http::{HeaderMap, Method, Uri};
+use http::{HeaderMap, HeaderName, Method, Uri};
 use webhooks_vocabulary::Digest;
 
 use crate::ids::KeyId;
@@ -26,6 +27,13 @@ pub const CIPHER_TYPE_HEADER: &str = "x-messagemedia-cipher-type";
 pub const KEY_ID_HEADER: &str = "x-messagemedia-key-id";
 /// `Date`: part of the signed bytes, and what the freshness window checks.
 pub const DATE_HEADER: &str = "date";
+
+// The same names as `HeaderName`s, which a `HeaderMap` finds without parsing them each time.
+static SIGNATURE: HeaderName = HeaderName::from_static(SIGNATURE_HEADER);
+static DIGEST_TYPE: HeaderName = HeaderName::from_static(DIGEST_TYPE_HEADER);
+static CIPHER_TYPE: HeaderName = HeaderName::from_static(CIPHER_TYPE_HEADER);
+static KEY_ID: HeaderName = HeaderName::from_static(KEY_ID_HEADER);
+static DATE: HeaderName = http::header::DATE;
 
 /// The digest a signature was made over (`X-MessageMedia-Digest-Type`): the old name of
 /// [`Digest`], which signature keys and verification now share.
@@ -350,7 +358,7 @@ impl fmt::Debug for Verifier {
 
 /// The headers of a signed callback, read and checked as far as they can be without its key.
 struct Signed<'a> {
-    key_id: String,
+    key_id: Cow<'a, str>,
     date: &'a str,
     digest: Digest,
     signature: Vec<u8>,
@@ -385,7 +393,7 @@ impl Verifier {
             key_id: excerpt(key_id),
             reason,
         })?;
-        Arc::make_mut(&mut self.keys).insert(normalize_key_id(key_id), Arc::new(key));
+        Arc::make_mut(&mut self.keys).insert(normalize_key_id(key_id).into_owned(), Arc::new(key));
         Ok(())
     }
 
@@ -394,7 +402,7 @@ impl Verifier {
     /// [`forget_key`](Self::forget_key) does.
     pub fn remove_key(&mut self, key_id: &str) -> bool {
         let given = Arc::make_mut(&mut self.keys)
-            .remove(&normalize_key_id(key_id))
+            .remove(&*normalize_key_id(key_id))
             .is_some();
         self.forget_key(key_id) || given
     }
@@ -560,7 +568,7 @@ impl Verifier {
         raw_body: &[u8],
     ) -> Result<VerifiedSignature, VerifyError> {
         let signed = self.read_signed(headers)?;
-        let key = match (self.keys.get(&signed.key_id), &self.fetched) {
+        let key = match (self.keys.get(&*signed.key_id), &self.fetched) {
             (Some(key), _) => key.clone(),
             (None, Some(cache)) => cache.get(&signed.key_id, (self.clock)()).await?,
             (None, None) => {
@@ -614,11 +622,11 @@ impl Verifier {
     /// Every check that needs no key, so a callback that fails one never reaches the key
     /// source.
     fn read_signed<'a>(&self, headers: &'a HeaderMap) -> Result<Signed<'a>, VerifyError> {
-        let key_id = header(headers, KEY_ID_HEADER)?;
-        let cipher = header(headers, CIPHER_TYPE_HEADER)?;
-        let digest = header(headers, DIGEST_TYPE_HEADER)?;
-        let signature = header(headers, SIGNATURE_HEADER)?;
-        let date = header(headers, DATE_HEADER)?;
+        let key_id = header(headers, &KEY_ID)?;
+        let cipher = header(headers, &CIPHER_TYPE)?;
+        let digest = header(headers, &DIGEST_TYPE)?;
+        let signature = header(headers, &SIGNATURE)?;
+        let date = header(headers, &DATE)?;
 
         if !cipher.trim().eq_ignore_ascii_case("RSA") {
             return Err(VerifyError::UnsupportedCipher {
@@ -695,7 +703,7 @@ fn check_signature(
         return Err(VerifyError::BadSignature);
     }
     Ok(VerifiedSignature {
-        key_id: KeyId::new(signed.key_id),
+        key_id: KeyId::new(signed.key_id.into_owned()),
         digest: signed.digest,
     })
 }
@@ -721,19 +729,28 @@ pub(crate) fn content_type(headers: &HeaderMap) -> String {
 }
 
 /// The one value of header `name`, as text.
-fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, VerifyError> {
+fn header<'a>(headers: &'a HeaderMap, name: &'static HeaderName) -> Result<&'a str, VerifyError> {
+    let name_text = name.as_str();
     let mut values = headers.get_all(name).iter();
-    let value = values.next().ok_or(VerifyError::MissingHeader { name })?;
+    let value = values
+        .next()
+        .ok_or(VerifyError::MissingHeader { name: name_text })?;
     if values.next().is_some() {
-        return Err(VerifyError::DuplicateHeader { name });
+        return Err(VerifyError::DuplicateHeader { name: name_text });
     }
     value
         .to_str()
-        .map_err(|_| VerifyError::InvalidHeader { name })
+        .map_err(|_| VerifyError::InvalidHeader { name: name_text })
 }
 
-fn normalize_key_id(key_id: &str) -> String {
-    key_id.trim().to_ascii_lowercase()
+/// A key id as keys are held: trimmed, in lower case (borrowed when it already is).
+fn normalize_key_id(key_id: &str) -> Cow<'_, str> {
+    let trimmed = key_id.trim();
+    if trimmed.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Owned(trimmed.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
+    }
 }
 
 #[cfg(test)]
