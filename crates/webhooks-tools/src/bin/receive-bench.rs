@@ -25,8 +25,9 @@
 //!   side; wall time per call is printed beside it in each run.
 //! - **rest of the path**: `Callback::parse` alone; `verify` of a callback whose key id the
 //!   verifier does not hold (every header check and the key lookup, no RSA); and
-//!   `verify_and_parse` minus `verify`; and, to say where parsing goes, the body read into a
-//!   `serde_json::Value` alone (the first step of `Callback::parse`). The kinds are timed in
+//!   `verify_and_parse` minus `verify`; and, for scale, the body read into a
+//!   `serde_json::Value` alone (what `Callback::parse` did first before it read JSON bodies in
+//!   one pass of its own). The kinds are timed in
 //!   interleaved batches, so load changes fall on all of them alike.
 //! - **HTTP**: an axum server on 127.0.0.1 whose handler takes `VerifiedCallback`, against the
 //!   same server whose handler takes the body as `Bytes`; a hyper HTTP/1.1 load generator in
@@ -353,7 +354,7 @@ enum Kind {
     UnknownKey,
     /// `Callback::parse` of the body alone.
     Parse,
-    /// The first step of `Callback::parse`: the JSON body into a `serde_json::Value`.
+    /// For scale: the JSON body into a `serde_json::Value` (no callback read from it).
     JsonValue,
 }
 
@@ -506,13 +507,13 @@ fn record_micro(figures: &mut Figures, micro: &[(Kind, Timed)], floor: Option<f6
         unknown.wall_us()
     );
     println!(
-        "  of Callback::parse: serde_json::from_slice::<Value> {:.2} us/call CPU ({:.2} wall)",
+        "  for scale: serde_json::from_slice::<Value> of the body {:.2} us/call CPU ({:.2} wall)",
         json.cpu_us(),
         json.wall_us()
     );
     figures.record("Callback::parse alone", Unit::Us, "-", parse.cpu_us());
     figures.record(
-        "  of which JSON into serde_json::Value",
+        "  for scale: the body into serde_json::Value",
         Unit::Us,
         "-",
         json.cpu_us(),
