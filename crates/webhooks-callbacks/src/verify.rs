@@ -28,12 +28,15 @@ pub const KEY_ID_HEADER: &str = "x-messagemedia-key-id";
 /// `Date`: part of the signed bytes, and what the freshness window checks.
 pub const DATE_HEADER: &str = "date";
 
-// The same names as `HeaderName`s, which a `HeaderMap` finds without parsing them each time.
-static SIGNATURE: HeaderName = HeaderName::from_static(SIGNATURE_HEADER);
-static DIGEST_TYPE: HeaderName = HeaderName::from_static(DIGEST_TYPE_HEADER);
-static CIPHER_TYPE: HeaderName = HeaderName::from_static(CIPHER_TYPE_HEADER);
-static KEY_ID: HeaderName = HeaderName::from_static(KEY_ID_HEADER);
-static DATE: HeaderName = http::header::DATE;
+/// The signature's headers, in the order they are checked, as `HeaderName`s: found in one pass
+/// over a request's headers, with neither a name parsed nor a hash computed per request.
+static SIGNED_HEADERS: [HeaderName; 5] = [
+    HeaderName::from_static(KEY_ID_HEADER),
+    HeaderName::from_static(CIPHER_TYPE_HEADER),
+    HeaderName::from_static(DIGEST_TYPE_HEADER),
+    HeaderName::from_static(SIGNATURE_HEADER),
+    http::header::DATE,
+];
 
 /// The digest a signature was made over (`X-MessageMedia-Digest-Type`): the old name of
 /// [`Digest`], which signature keys and verification now share.
@@ -622,11 +625,7 @@ impl Verifier {
     /// Every check that needs no key, so a callback that fails one never reaches the key
     /// source.
     fn read_signed<'a>(&self, headers: &'a HeaderMap) -> Result<Signed<'a>, VerifyError> {
-        let key_id = header(headers, &KEY_ID)?;
-        let cipher = header(headers, &CIPHER_TYPE)?;
-        let digest = header(headers, &DIGEST_TYPE)?;
-        let signature = header(headers, &SIGNATURE)?;
-        let date = header(headers, &DATE)?;
+        let [key_id, cipher, digest, signature, date] = signed_headers(headers)?;
 
         if !cipher.trim().eq_ignore_ascii_case("RSA") {
             return Err(VerifyError::UnsupportedCipher {
@@ -728,19 +727,28 @@ pub(crate) fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// The one value of header `name`, as text.
-fn header<'a>(headers: &'a HeaderMap, name: &'static HeaderName) -> Result<&'a str, VerifyError> {
-    let name_text = name.as_str();
-    let mut values = headers.get_all(name).iter();
-    let value = values
-        .next()
-        .ok_or(VerifyError::MissingHeader { name: name_text })?;
-    if values.next().is_some() {
-        return Err(VerifyError::DuplicateHeader { name: name_text });
+/// The one value of each of [`SIGNED_HEADERS`], as text. Its errors come in the order of the
+/// headers: a missing key id is told before a duplicate `Date`.
+fn signed_headers(headers: &HeaderMap) -> Result<[&str; 5], VerifyError> {
+    let mut found: [Option<&http::HeaderValue>; 5] = [None; 5];
+    let mut repeated = [false; 5];
+    for (name, value) in headers {
+        if let Some(index) = SIGNED_HEADERS.iter().position(|signed| signed == name) {
+            repeated[index] |= found[index].replace(value).is_some();
+        }
     }
-    value
-        .to_str()
-        .map_err(|_| VerifyError::InvalidHeader { name: name_text })
+    let mut texts = [""; 5];
+    for (index, name) in SIGNED_HEADERS.iter().enumerate() {
+        let name = name.as_str();
+        let value = found[index].ok_or(VerifyError::MissingHeader { name })?;
+        if repeated[index] {
+            return Err(VerifyError::DuplicateHeader { name });
+        }
+        texts[index] = value
+            .to_str()
+            .map_err(|_| VerifyError::InvalidHeader { name })?;
+    }
+    Ok(texts)
 }
 
 /// A key id as keys are held: trimmed, in lower case (borrowed when it already is).

@@ -491,6 +491,35 @@ fn each_missing_or_duplicated_header_is_named() {
             "{name}"
         );
     }
+    // Several wrong at once: the first in the order key id, cipher, digest, signature, date
+    // is named, whatever order the request has them in.
+    let mut several = HeaderMap::new();
+    several.append("date", signed["date"].clone());
+    several.append("date", signed["date"].clone());
+    several.append(
+        "x-messagemedia-digest-type",
+        HeaderValue::from_static("SHA256"),
+    );
+    several.append(
+        "x-messagemedia-cipher-type",
+        HeaderValue::from_bytes(b"\xffRSA").unwrap(),
+    );
+    assert_eq!(
+        verifier().verify(&Method::POST, &uri(PATH), &several, BODY),
+        Err(VerifyError::MissingHeader {
+            name: "x-messagemedia-key-id"
+        })
+    );
+    several.append(
+        "x-messagemedia-key-id",
+        signed["x-messagemedia-key-id"].clone(),
+    );
+    assert_eq!(
+        verifier().verify(&Method::POST, &uri(PATH), &several, BODY),
+        Err(VerifyError::InvalidHeader {
+            name: "x-messagemedia-cipher-type"
+        })
+    );
     let mut not_text = signed.clone();
     not_text.insert(
         "x-messagemedia-key-id",
