@@ -4,9 +4,12 @@
 //! the same.
 #![no_main]
 
+#[path = "../../crates/webhooks-callbacks/tests/support/through_values.rs"]
+mod through_values;
+
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
-use webhooks_callbacks::{Callback, ParseError};
+use through_values::through_values;
+use webhooks_callbacks::Callback;
 
 const CONTENT_TYPES: [&str; 4] = [
     "application/json",
@@ -26,17 +29,3 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// The body into `Value`s, then the fields.
-fn through_values(body: &[u8]) -> Result<Callback, ParseError> {
-    let body = body.trim_ascii();
-    if body.is_empty() {
-        return Err(ParseError::EmptyBody);
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(fields)) => Callback::from_fields(fields),
-        Ok(_) => Err(ParseError::NotAnObject),
-        Err(err) => Err(ParseError::InvalidJson {
-            reason: err.to_string(),
-        }),
-    }
-}
