@@ -392,6 +392,11 @@ mod tests {
             let reference = serde_json::from_str::<Value>(&body).is_ok();
             let read = super::fields("application/json", body.as_bytes());
             assert_eq!(read.is_ok(), reference, "nested {depth} deep: {read:?}");
+            assert_eq!(
+                read.is_ok(),
+                depth < 127,
+                "127 levels at most, the body counted, as documented on Callback::parse"
+            );
             match read {
                 Ok(read) => assert_eq!(
                     matches!(read.get("metadata"), Some(FieldRef::Raw(Raw::Json(_)))),

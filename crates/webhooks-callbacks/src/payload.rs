@@ -87,6 +87,11 @@ impl Callback {
     /// [`ParseError::UnsupportedContentType`].
     ///
     /// The variant follows the rule in the [type documentation](Callback#which-variant).
+    ///
+    /// Untrusted input is welcome: time and memory grow in proportion to the body, JSON nested
+    /// deeper than serde_json reads (127 levels, the body's own object counted) is
+    /// [`ParseError::InvalidJson`], and a bracketed form array holds at most 100 items. The
+    /// size of the body is the caller's limit (the axum extractor keeps the route's).
     pub fn parse(content_type: &str, body: &[u8]) -> Result<Callback, ParseError> {
         Callback::read(body::fields(content_type, body)?)
     }
