@@ -639,11 +639,9 @@ impl Verifier {
             self.check_freshness(date, max_age)?;
         }
         let signature =
-            BASE64
-                .decode(signature.trim())
-                .map_err(|err| VerifyError::MalformedSignature {
-                    reason: format!("not base64: {err}"),
-                })?;
+            decode_signature(signature.trim()).map_err(|err| VerifyError::MalformedSignature {
+                reason: format!("not base64: {err}"),
+            })?;
         let key_id = normalize_key_id(key_id);
         if key_id.len() > MAX_KEY_ID_LEN {
             return Err(VerifyError::UnknownKeyId {
@@ -751,6 +749,22 @@ fn signed_headers(headers: &HeaderMap) -> Result<[&str; 5], VerifyError> {
     Ok(texts)
 }
 
+/// A signature's base64, decoded as [`BASE64`] decodes it, fast: base64-simd's vectorised
+/// decoder first (the scalar one took a third of the checks before the key lookup); what it
+/// refuses goes to [`BASE64`], whose verdict and message stand. (Besides invalid input, that
+/// is a few odd paddings [`BASE64`] reads and base64-simd does not, such as `QQ=`.)
+fn decode_signature(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    let vectorised = if text.len().is_multiple_of(4) {
+        &base64_simd::STANDARD
+    } else {
+        &base64_simd::STANDARD_NO_PAD
+    };
+    match vectorised.decode_to_vec(text) {
+        Ok(bytes) => Ok(bytes),
+        Err(_) => BASE64.decode(text),
+    }
+}
+
 /// A key id as keys are held: trimmed, in lower case (borrowed when it already is).
 fn normalize_key_id(key_id: &str) -> Cow<'_, str> {
     let trimmed = key_id.trim();
@@ -778,6 +792,68 @@ mod tests {
             signed_bytes(&Method::GET, &"/".parse().unwrap(), "D", b"B"),
             b"GET / HTTP/1.1DB"
         );
+    }
+
+    #[test]
+    fn signatures_decode_exactly_as_the_scalar_base64_decodes_them() {
+        let odd = [
+            "",
+            "QQ==",
+            "QQ",
+            "QQ=",
+            "QR==",
+            "QR",
+            "QUI=",
+            "QUI",
+            "QUJ=",
+            "QUJD",
+            "Q",
+            "Q===",
+            "====",
+            "QQ=A",
+            "QQ==QQ==",
+            " QUJD",
+            "QUJD\n",
+            "-_-_",
+            "QUJD\u{e9}",
+        ];
+        let agree = |text: &str| {
+            assert_eq!(
+                decode_signature(text).map_err(|err| err.to_string()),
+                BASE64.decode(text).map_err(|err| err.to_string()),
+                "{text:?}"
+            );
+        };
+        odd.iter().for_each(|text| agree(text));
+        // Random text over the alphabet, padding and a few bytes outside it, every length up
+        // to three blocks past a 2048-bit signature's.
+        let symbols = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ .";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 356) as usize;
+            let rare = next().is_multiple_of(4);
+            let text: String = (0..len)
+                .map(|_| {
+                    let pick = next() as usize;
+                    let limit = if rare && pick.is_multiple_of(8) {
+                        symbols.len()
+                    } else {
+                        64
+                    };
+                    char::from(symbols[(pick >> 8) % limit])
+                })
+                .collect();
+            agree(&text);
+            // The same text with padding or a tail cut, where encodings go wrong.
+            agree(text.trim_end_matches('='));
+            agree(&format!("{}=", text.trim_end_matches('=')));
+        }
     }
 
     #[test]
