@@ -3,65 +3,159 @@
 //! Each wraps the text exactly as the callback rendered it: a template decides what the platform
 //! sends, so an id is not guaranteed to be a UUID (see `as_uuid`) nor a number to be E.164.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use arrayvec::ArrayString;
+
+/// The longest text an id keeps in place, in bytes: a UUID's 36, so every id the platform
+/// makes, phone number and account id costs no allocation (a callback carries up to five).
+const INLINE: usize = 36;
+
+/// An id's text: in place up to [`INLINE`] bytes, on the heap beyond.
+#[derive(Clone)]
+enum Text {
+    Inline(ArrayString<INLINE>),
+    Heap(String),
+}
+
+impl Text {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Inline(text) => text,
+            Text::Heap(text) => text,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Text::Inline(text) => text.as_str().to_owned(),
+            Text::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(value: &str) -> Self {
+        ArrayString::from(value).map_or_else(|_| Text::Heap(value.to_owned()), Text::Inline)
+    }
+}
+
+impl From<String> for Text {
+    fn from(value: String) -> Self {
+        match ArrayString::from(&value) {
+            Ok(inline) => Text::Inline(inline),
+            Err(_) => Text::Heap(value),
+        }
+    }
+}
+
+impl From<Cow<'_, str>> for Text {
+    fn from(value: Cow<'_, str>) -> Self {
+        match value {
+            Cow::Borrowed(text) => Text::from(text),
+            Cow::Owned(text) => Text::from(text),
+        }
+    }
+}
 
 /// Declares a string newtype with the conversions every id shares.
 macro_rules! typed_string {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        #[derive(Clone)]
+        pub struct $name(Text);
 
         impl $name {
             /// Wraps the text as received.
             pub fn new(value: impl Into<String>) -> Self {
-                $name(value.into())
+                $name(Text::from(value.into()))
             }
 
             /// The text as received.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
 
             /// Unwraps the text.
             pub fn into_string(self) -> String {
-                self.0
+                self.0.into_string()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.as_str()).finish()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                $name(value)
+                $name(Text::from(value))
             }
         }
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                $name(value.to_owned())
+                $name(Text::from(value))
+            }
+        }
+
+        impl From<Cow<'_, str>> for $name {
+            fn from(value: Cow<'_, str>) -> Self {
+                $name(Text::from(value))
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> Ordering {
+                self.as_str().cmp(other.as_str())
+            }
+        }
+
+        impl Hash for $name {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state)
             }
         }
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
-                self.0 == other
+                self.as_str() == other
             }
         }
 
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
+                self.as_str() == *other
             }
         }
     };
@@ -74,7 +168,7 @@ macro_rules! uuid_id {
             /// The id as a UUID, when it is one (the platform's own ids are; a template may
             /// render anything).
             pub fn as_uuid(&self) -> Option<uuid::Uuid> {
-                uuid::Uuid::parse_str(&self.0).ok()
+                uuid::Uuid::parse_str(self.as_str()).ok()
             }
         }
     )+};
@@ -144,5 +238,47 @@ mod tests {
             PhoneNumber::from("+61491570156").into_string(),
             "+61491570156"
         );
+    }
+
+    #[test]
+    fn ids_kept_in_place_and_on_the_heap_behave_alike() {
+        use std::collections::BTreeSet;
+        use std::collections::hash_map::DefaultHasher;
+
+        let hash = |id: &MessageId| {
+            let mut hasher = DefaultHasher::new();
+            id.hash(&mut hasher);
+            hasher.finish()
+        };
+        let uuid = "877c19ef-fa2e-4cec-827a-e1df9b5509f7";
+        let long = format!("{uuid}-and-a-suffix-past-the-inline-limit");
+        for text in ["", "x", uuid, long.as_str(), "é in place"] {
+            let borrowed = MessageId::from(text);
+            let owned = MessageId::from(text.to_owned());
+            let cow = MessageId::from(Cow::Owned(text.to_owned()));
+            assert_eq!(borrowed.as_str(), text);
+            assert_eq!(borrowed, owned);
+            assert_eq!(owned, cow);
+            assert_eq!(hash(&borrowed), hash(&owned));
+            assert_eq!(format!("{borrowed:?}"), format!("MessageId({text:?})"));
+            assert_eq!(borrowed.to_string(), text);
+            assert_eq!(cow.into_string(), text);
+        }
+        // Order is the text's, whichever way each is kept.
+        let sorted: Vec<String> = [long.as_str(), uuid, "a", "zz"]
+            .into_iter()
+            .map(MessageId::from)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(MessageId::into_string)
+            .collect();
+        let mut expected = vec![
+            long.clone(),
+            uuid.to_owned(),
+            "a".to_owned(),
+            "zz".to_owned(),
+        ];
+        expected.sort();
+        assert_eq!(sorted, expected);
     }
 }

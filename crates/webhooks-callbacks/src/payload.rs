@@ -370,8 +370,8 @@ impl DeliveryReport {
     fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(DeliveryReport {
             delivery_report_id: f.required("delivery_report_id")?,
-            message_id: f.text("message_id")?.map(MessageId::from),
-            source_number: f.text("source_number")?.map(PhoneNumber::from),
+            message_id: f.str("message_id")?.map(MessageId::from),
+            source_number: f.str("source_number")?.map(PhoneNumber::from),
             date_received: f.timestamp("date_received")?,
             submitted_date: f.timestamp("submitted_date")?,
             status: f.str("status")?.map(|s| DeliveryStatus::parse(&s)),
@@ -388,10 +388,10 @@ impl InboundSms {
     fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(InboundSms {
             reply_id: f.required("reply_id")?,
-            message_id: f.text("message_id")?.map(MessageId::from),
-            account_id: f.text("account_id")?.map(AccountId::from),
-            source_number: f.text("source_number")?.map(PhoneNumber::from),
-            destination_number: f.text("destination_number")?.map(PhoneNumber::from),
+            message_id: f.str("message_id")?.map(MessageId::from),
+            account_id: f.str("account_id")?.map(AccountId::from),
+            source_number: f.str("source_number")?.map(PhoneNumber::from),
+            destination_number: f.str("destination_number")?.map(PhoneNumber::from),
             date_received: f.timestamp("date_received")?,
             content: f.text("content")?,
             metadata: f.metadata()?,
@@ -404,10 +404,10 @@ impl InboundMms {
     fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(InboundMms {
             reply_id: f.required("reply_id")?,
-            message_id: f.text("message_id")?.map(MessageId::from),
-            account_id: f.text("account_id")?.map(AccountId::from),
-            source_number: f.text("source_number")?.map(PhoneNumber::from),
-            destination_number: f.text("destination_number")?.map(PhoneNumber::from),
+            message_id: f.str("message_id")?.map(MessageId::from),
+            account_id: f.str("account_id")?.map(AccountId::from),
+            source_number: f.str("source_number")?.map(PhoneNumber::from),
+            destination_number: f.str("destination_number")?.map(PhoneNumber::from),
             date_received: f.timestamp("date_received")?,
             attachments: f.attachments()?,
             content: f.text("content")?,
@@ -421,10 +421,10 @@ impl OptOut {
     fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
         Ok(OptOut {
             notification_id: f.required("notification_id")?,
-            message_id: f.text("message_id")?.map(MessageId::from),
-            account_id: f.text("account_id")?.map(AccountId::from),
-            source_number: f.text("source_number")?.map(PhoneNumber::from),
-            destination_number: f.text("destination_number")?.map(PhoneNumber::from),
+            message_id: f.str("message_id")?.map(MessageId::from),
+            account_id: f.str("account_id")?.map(AccountId::from),
+            source_number: f.str("source_number")?.map(PhoneNumber::from),
+            destination_number: f.str("destination_number")?.map(PhoneNumber::from),
             date_received: f.timestamp("date_received")?,
             content: f.text("content")?,
             metadata: f.metadata()?,
@@ -485,8 +485,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn required<T: From<String>>(&mut self, name: &str) -> Result<T, ParseError> {
-        self.text(name)?
+    fn required<T: From<Cow<'a, str>>>(&mut self, name: &str) -> Result<T, ParseError> {
+        self.str(name)?
             .map(T::from)
             .ok_or_else(|| invalid(name, "missing".to_owned()))
     }
@@ -596,11 +596,11 @@ impl<'a> Fields<'a> {
         };
         Ok(Some(VendorAccount {
             vendor_id: inner
-                .text("vendor_id")
+                .str("vendor_id")
                 .map_err(prefixed)?
                 .map(VendorId::from),
             account_id: inner
-                .text("account_id")
+                .str("account_id")
                 .map_err(prefixed)?
                 .map(AccountId::from),
         }))
