@@ -827,31 +827,13 @@ impl std::str::FromStr for NatsUrl {
 
 impl std::fmt::Display for NatsUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let servers: Vec<String> = self.0.split(',').map(without_userinfo).collect();
-        f.write_str(&servers.join(","))
+        f.write_str(&webhooks_callbacks::inbox::redacted_nats_url(&self.0))
     }
 }
 
 impl std::fmt::Debug for NatsUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "NatsUrl({self})")
-    }
-}
-
-/// `nats://user:secret@host:4222` as `nats://***@host:4222`.
-fn without_userinfo(server: &str) -> String {
-    let (scheme, rest) = match server.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, server),
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let rest = match rest[..authority_end].rfind('@') {
-        Some(at) => format!("***{}", &rest[at..]),
-        None => rest.to_owned(),
-    };
-    match scheme {
-        Some(scheme) => format!("{scheme}://{rest}"),
-        None => rest,
     }
 }
 
@@ -1075,5 +1057,8 @@ mod tests {
             url.0,
             "nats://ops:hunter2@10.0.0.1:4222,tls://hunter2@10.0.0.2?prefix=A"
         );
+        // A `/` typed unescaped in a password does not end what is hidden.
+        let slash: NatsUrl = "nats://ops:hun/ter2@10.0.0.1:4222".parse().unwrap();
+        assert_eq!(slash.to_string(), "nats://***@10.0.0.1:4222");
     }
 }

@@ -271,21 +271,46 @@ impl JetStreamOptions {
 
     /// The servers, with any user and password hidden: for error messages.
     fn shown(&self) -> String {
-        self.servers
-            .iter()
-            .map(|server| {
-                let after_scheme = server.find("://").map_or(0, |at| at + 3);
-                match server[after_scheme..].rfind('@') {
-                    Some(at) => format!(
-                        "{}***@{}",
-                        &server[..after_scheme],
-                        &server[after_scheme + at + 1..]
-                    ),
-                    None => server.clone(),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",")
+        let hidden: Vec<String> = self.servers.iter().map(|s| without_userinfo(s)).collect();
+        hidden.join(",")
+    }
+}
+
+/// A NATS URL as [`InboxBuilder::nats`](super::InboxBuilder::nats) reads it, with each server's
+/// user and password replaced by `***`: what a log line or an error may show.
+///
+/// ```
+/// use webhooks_callbacks::inbox::redacted_nats_url;
+///
+/// assert_eq!(
+///     redacted_nats_url("nats://ops:hunter2@10.0.0.1:4222,nats://10.0.0.2?prefix=A"),
+///     "nats://***@10.0.0.1:4222,nats://10.0.0.2?prefix=A"
+/// );
+/// ```
+pub fn redacted_nats_url(url: &str) -> String {
+    let (servers, query) = match url.split_once('?') {
+        Some((servers, query)) => (servers, Some(query)),
+        None => (url, None),
+    };
+    let mut shown: Vec<String> = servers.split(',').map(without_userinfo).collect();
+    if let (Some(last), Some(query)) = (shown.last_mut(), query) {
+        last.push('?');
+        last.push_str(query);
+    }
+    shown.join(",")
+}
+
+/// `nats://user:secret@host:4222` as `nats://***@host:4222`. Everything before the server's
+/// last `@` is hidden, even a `/` or `?` typed unescaped in a password.
+fn without_userinfo(server: &str) -> String {
+    let after_scheme = server.find("://").map_or(0, |at| at + 3);
+    match server[after_scheme..].rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            &server[..after_scheme],
+            &server[after_scheme + at..]
+        ),
+        None => server.to_owned(),
     }
 }
 
@@ -1851,6 +1876,18 @@ mod tests {
         assert_eq!(options.duplicate_window, Duration::from_secs(90));
         assert_eq!(options.replicas, 3);
         assert_eq!(options.shown(), "nats://a:4222,nats://***@b:4222");
+        // The user and password are hidden wherever the URL is shown, whatever they hold.
+        for (url, shown) in [
+            (
+                "nats://u:p@h:1,tls://p@h:2?prefix=A",
+                "nats://***@h:1,tls://***@h:2?prefix=A",
+            ),
+            ("nats://u:pa/ss@h:1", "nats://***@h:1"),
+            ("u:p@h:1, nats://h:2", "***@h:1, nats://h:2"),
+            ("nats://h:1", "nats://h:1"),
+        ] {
+            assert_eq!(redacted_nats_url(url), shown, "{url}");
+        }
         assert!(!format!("{options:?}").contains("secret"), "{options:?}");
 
         let plain = JetStreamOptions::new("127.0.0.1:4222".to_owned());

@@ -97,6 +97,9 @@ pub use builder::{
 pub use dedup::MAX_DEDUP_KEY_LEN;
 pub use entry::{Entry, EntryId, ListFilter, MAX_LIST, Replay, State, Stats};
 pub use error::InboxError;
+#[cfg(feature = "nats")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+pub use jetstream::redacted_nats_url;
 pub use receive::Receipt;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
