@@ -194,6 +194,8 @@ const CLAIM_TRIES: usize = 3;
 /// [`InboxBuilder::nats`](super::InboxBuilder::nats).
 #[derive(Clone)]
 pub(crate) struct JetStreamOptions {
+    /// The URL as given, shown only through [`redacted_nats_url`].
+    url: String,
     servers: Vec<String>,
     prefix: String,
     duplicate_window: Duration,
@@ -208,6 +210,7 @@ impl JetStreamOptions {
     pub(crate) fn new(url: String) -> JetStreamOptions {
         let (servers, query) = url.split_once('?').unwrap_or((&url, ""));
         let mut options = JetStreamOptions {
+            url: url.clone(),
             servers: servers
                 .split(',')
                 .map(str::trim)
@@ -221,6 +224,14 @@ impl JetStreamOptions {
         };
         if options.servers.is_empty() {
             options.invalid = Some("the NATS URL names no server".to_owned());
+        }
+        // No option's value holds an `@`: one after the `?` is a password's, typed with an
+        // unescaped `?`. Said without repeating any of it.
+        if query.contains('@') {
+            options.invalid.get_or_insert_with(|| {
+                "the NATS URL has an '@' after its '?': percent-encode a '?' in a password (%3F)"
+                    .to_owned()
+            });
         }
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -269,15 +280,20 @@ impl JetStreamOptions {
         Ok(())
     }
 
-    /// The servers, with any user and password hidden: for error messages.
+    /// The URL, with any user and password hidden: for error messages.
     fn shown(&self) -> String {
-        let hidden: Vec<String> = self.servers.iter().map(|s| without_userinfo(s)).collect();
-        hidden.join(",")
+        redacted_nats_url(&self.url)
     }
 }
 
 /// A NATS URL as [`InboxBuilder::nats`](super::InboxBuilder::nats) reads it, with each server's
 /// user and password replaced by `***`: what a log line or an error may show.
+///
+/// Everything before a server's last `@` is hidden. When a password was typed with an
+/// unescaped `?` or `,`, which split the URL where its writer did not mean to (an `@` after
+/// the `?`; an `@` without a scheme before it in a server that follows one without an `@`),
+/// everything from the first `://` to the URL's last `@` is hidden instead, the hosts before
+/// it with it. (A password holding `,` then `://` cannot be told from two servers.)
 ///
 /// ```
 /// use webhooks_callbacks::inbox::redacted_nats_url;
@@ -286,22 +302,36 @@ impl JetStreamOptions {
 ///     redacted_nats_url("nats://ops:hunter2@10.0.0.1:4222,nats://10.0.0.2?prefix=A"),
 ///     "nats://***@10.0.0.1:4222,nats://10.0.0.2?prefix=A"
 /// );
+/// assert_eq!(redacted_nats_url("nats://ops:a?b@10.0.0.1"), "nats://***@10.0.0.1");
 /// ```
 pub fn redacted_nats_url(url: &str) -> String {
-    let (servers, query) = match url.split_once('?') {
-        Some((servers, query)) => (servers, Some(query)),
-        None => (url, None),
+    let Some(last_at) = url.rfind('@') else {
+        return url.to_owned();
     };
+    let servers = &url[..url.find('?').unwrap_or(url.len())];
+    // A `,` split a password when the piece after it has an `@` with no scheme before it and
+    // the piece before it has none: `nats://u:p,ss@h`, not `nats://h1,nats://u:p@h2`.
+    let pieces: Vec<&str> = servers.split(',').collect();
+    let split_by_a_password = last_at >= servers.len()
+        || pieces.windows(2).any(|pair| {
+            !pair[0].contains('@')
+                && pair[1]
+                    .rfind('@')
+                    .is_some_and(|at| !pair[1][..at].contains("://"))
+        });
+    if split_by_a_password {
+        let start = url[..last_at].find("://").map_or(0, |at| at + 3);
+        return format!("{}***{}", &url[..start], &url[last_at..]);
+    }
     let mut shown: Vec<String> = servers.split(',').map(without_userinfo).collect();
-    if let (Some(last), Some(query)) = (shown.last_mut(), query) {
-        last.push('?');
+    if let (Some(last), Some(query)) = (shown.last_mut(), url.get(servers.len()..)) {
         last.push_str(query);
     }
     shown.join(",")
 }
 
 /// `nats://user:secret@host:4222` as `nats://***@host:4222`. Everything before the server's
-/// last `@` is hidden, even a `/` or `?` typed unescaped in a password.
+/// last `@` is hidden, even a `/` typed unescaped in a password.
 fn without_userinfo(server: &str) -> String {
     let after_scheme = server.find("://").map_or(0, |at| at + 3);
     match server[after_scheme..].rfind('@') {
@@ -1875,7 +1905,10 @@ mod tests {
         assert_eq!(options.prefix, "ORDERS-1");
         assert_eq!(options.duplicate_window, Duration::from_secs(90));
         assert_eq!(options.replicas, 3);
-        assert_eq!(options.shown(), "nats://a:4222,nats://***@b:4222");
+        assert_eq!(
+            options.shown(),
+            "nats://a:4222, nats://***@b:4222?prefix=ORDERS-1&duplicate_window=90s&replicas=3"
+        );
         // The user and password are hidden wherever the URL is shown, whatever they hold.
         for (url, shown) in [
             (
@@ -1885,9 +1918,24 @@ mod tests {
             ("nats://u:pa/ss@h:1", "nats://***@h:1"),
             ("u:p@h:1, nats://h:2", "***@h:1, nats://h:2"),
             ("nats://h:1", "nats://h:1"),
+            ("nats://h:1?prefix=A", "nats://h:1?prefix=A"),
+            // A password with an unescaped `?` or `,`: all of it hidden, hosts before it too.
+            ("nats://u:pa?ss@h:1?prefix=A", "nats://***@h:1?prefix=A"),
+            ("nats://u:p,ss@h:1", "nats://***@h:1"),
+            (
+                "nats://a:4222,nats://u:s@h:1",
+                "nats://a:4222,nats://***@h:1",
+            ),
+            ("h:1,u:p@h:2", "***@h:2"),
+            ("u:p,ss@h:1", "***@h:1"),
         ] {
             assert_eq!(redacted_nats_url(url), shown, "{url}");
         }
+        // Nor does a password typed with a `?` reach the error the URL gets, or `Debug`.
+        let split = JetStreamOptions::new("nats://u:hun?ter2@h:1".to_owned());
+        let shown = format!("{:?} {:?}", split.invalid, split);
+        assert!(!shown.contains("hun") && !shown.contains("ter2"), "{shown}");
+        assert!(split.invalid.is_some());
         assert!(!format!("{options:?}").contains("secret"), "{options:?}");
 
         let plain = JetStreamOptions::new("127.0.0.1:4222".to_owned());
