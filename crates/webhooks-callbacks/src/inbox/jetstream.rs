@@ -323,11 +323,8 @@ pub fn redacted_nats_url(url: &str) -> String {
         let start = url[..last_at].find("://").map_or(0, |at| at + 3);
         return format!("{}***{}", &url[..start], &url[last_at..]);
     }
-    let mut shown: Vec<String> = servers.split(',').map(without_userinfo).collect();
-    if let (Some(last), Some(query)) = (shown.last_mut(), url.get(servers.len()..)) {
-        last.push_str(query);
-    }
-    shown.join(",")
+    let hidden: Vec<String> = pieces.into_iter().map(without_userinfo).collect();
+    hidden.join(",") + &url[servers.len()..]
 }
 
 /// `nats://user:secret@host:4222` as `nats://***@host:4222`. Everything before the server's
