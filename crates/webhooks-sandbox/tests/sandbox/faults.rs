@@ -2,7 +2,7 @@
 //! statuses with Retry-After that the ergonomic client retries through, delays, dropped
 //! connections, per-account scope, and refused faults.
 
-mod loopback;
+use crate::loopback;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The whole local loop with nothing but `mm-webhooks`: a key created and enabled with `keys`,
 //! `listen` fetching it through the API, a webhook pointing at `listen`, `trigger`.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

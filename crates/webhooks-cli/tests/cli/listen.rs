@@ -1,6 +1,6 @@
 //! `mm-webhooks listen`: signed callbacks from the sandbox, verified, printed and forwarded.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! names; 400 for a body that is not JSON, 413 over the body limit, 405 for a wrong method,
 //! 404 for unknown and malformed ids, 409 for a duplicate url and method.
 
-mod loopback;
+use crate::loopback;
 
 use loopback::{Api, create_body, start};
 use reqwest::{Method, StatusCode};

@@ -3,7 +3,7 @@
 //! stale, tampered, with a wrong MD5 or secret, or malformed; Basic accepted and rejected; the
 //! `Account` header scopes every operation.
 
-mod loopback;
+use crate::loopback;
 
 use std::time::{Duration, SystemTime};
 

@@ -2,7 +2,7 @@
 //! there after a restart on the same state file.
 #![cfg(unix)]
 
-mod loopback;
+use crate::loopback;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

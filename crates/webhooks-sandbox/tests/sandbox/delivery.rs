@@ -2,7 +2,7 @@
 //! `GET /sandbox/v1/deliveries`; each webhook's method, headers and Content-Type; no body for
 //! GET; only subscribed webhooks of the event's account are called.
 
-mod loopback;
+use crate::loopback;
 
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! sandbox) ends in a delivery-log entry within the render budgets; nothing is sent and the
 //! sandbox keeps serving.
 
-mod loopback;
+use crate::loopback;
 
 use loopback::receiver::Receiver;
 use loopback::{Api, start};

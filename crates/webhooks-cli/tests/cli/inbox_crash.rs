@@ -6,7 +6,7 @@
 //! once.
 #![cfg(unix)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! `Verifier` (and its axum extractor) given the key the sandbox publishes, and rejected once
 //! anything signed is changed.
 
-mod loopback;
+use crate::loopback;
 
 use std::time::Duration;
 

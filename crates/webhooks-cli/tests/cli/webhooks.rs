@@ -1,6 +1,6 @@
 //! `mm-webhooks webhooks ...` against the sandbox.
 
-mod support;
+use crate::support;
 
 use futures::TryStreamExt;
 use support::{against, client, run, sandbox};

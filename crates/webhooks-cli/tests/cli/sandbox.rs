@@ -1,6 +1,6 @@
 //! `mm-webhooks sandbox`: the emulator from the same binary, found through the line it prints.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

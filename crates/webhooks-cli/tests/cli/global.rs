@@ -1,6 +1,6 @@
 //! The command line as a whole: help, usage errors, exit codes, completions, credentials.
 
-mod support;
+use crate::support;
 
 use base64::Engine;
 use support::{KEY, SECRET, against, bare, run, sandbox};

@@ -1,7 +1,7 @@
 //! `GET /sandbox/v1/deliveries`: authenticated like the API, scoped to the caller's account,
 //! filtered (webhook id, event, outcome, since), paged, and bounded to the newest N.
 
-mod loopback;
+use crate::loopback;
 
 use loopback::receiver::Receiver;
 use loopback::{Api, KEY, SECRET};

@@ -1,7 +1,7 @@
 //! `--state`: a restart keeps every webhook of every account, through the library and
 //! through the binary (which prints its bound base URL and stops cleanly on SIGTERM).
 
-mod loopback;
+use crate::loopback;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

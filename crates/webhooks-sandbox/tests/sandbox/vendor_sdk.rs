@@ -2,7 +2,7 @@
 //! list at `/v1/webhooks/messages/` with `pageSize`) is accepted: null is absent for optional
 //! fields, required fields still cannot be null, and an update of nothing but nulls is 400.
 
-mod loopback;
+use crate::loopback;
 
 use loopback::{Api, start};
 use reqwest::{Method, StatusCode};

@@ -1,7 +1,7 @@
 //! `mm-webhooks trigger`: an event simulated in the sandbox, each webhook called and each
 //! attempt reported.
 
-mod support;
+use crate::support;
 
 use support::{KEY, SECRET, against, bare, client, run};
 use webhooks_ergonomic::Event;

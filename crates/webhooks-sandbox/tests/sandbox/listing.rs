@@ -1,7 +1,7 @@
 //! List paging: pages from 0, `page_size` and its alias `pageSize`, the trailing-slash path,
 //! the default and maximum page size, and 400 beyond them.
 
-mod loopback;
+use crate::loopback;
 
 use loopback::{Api, create_body, generated_client, start};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! `mm-webhooks template lint|render`: the library's lint and renderer from the command line.
 
-mod support;
+use crate::support;
 
 use support::{bare, run};
 

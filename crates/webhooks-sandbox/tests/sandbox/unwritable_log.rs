@@ -3,7 +3,7 @@
 //! API, refuses an oversized body with 413, and delivers and records callbacks.
 #![cfg(target_os = "linux")]
 
-mod loopback;
+use crate::loopback;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! `mm-webhooks keys ...` against the sandbox's Signature Key API.
 
-mod support;
+use crate::support;
 
 use support::{against, run, sandbox};
 

@@ -3,7 +3,7 @@
 //! key source is that same client finds each key by itself, once; forged key ids cannot make
 //! it hammer the API; and the default verifier refuses a replayed callback.
 
-mod loopback;
+use crate::loopback;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,7 +1,7 @@
 //! The four operations through the generated client: every success response decodes into the
 //! spec's types and says what was stored; concurrent creates are safe.
 
-mod loopback;
+use crate::loopback;
 
 use std::sync::Arc;
 

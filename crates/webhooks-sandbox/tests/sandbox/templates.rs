@@ -3,7 +3,7 @@
 //! encoding when it has none, a delivery log entry instead of a call when its template does
 //! not parse, and a 400 for event data that makes no template variables.
 
-mod loopback;
+use crate::loopback;
 
 use loopback::receiver::Receiver;
 use loopback::{Api, start};

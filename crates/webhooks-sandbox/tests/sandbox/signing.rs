@@ -2,7 +2,7 @@
 //! signature verifies, for each digest, with the public key the Signature Key API publishes
 //! for the enabled key (checked here with the `rsa` crate directly).
 
-mod loopback;
+use crate::loopback;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;

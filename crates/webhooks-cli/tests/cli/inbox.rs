@@ -2,7 +2,7 @@
 //! stored before they are answered, forwarded until the app accepts them, a repeat absorbed,
 //! and the inbox looked at, replayed and purged from the command line.
 
-mod support;
+use crate::support;
 
 use support::inbox::{Store, listen, signing_sandbox};
 
