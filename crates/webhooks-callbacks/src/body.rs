@@ -67,15 +67,16 @@ pub(crate) enum Raw<'a> {
     Text(&'a str),
     /// JSON text, as the body has it (valid JSON: the body was checked when it was read).
     Json(&'a str),
-    /// A value already decoded: a form field, or a field given to `Callback::from_fields`.
-    Value(Value),
+    /// A value already decoded: a form field, or a field given to `Callback::from_fields`
+    /// (boxed: the rare case, so that the usual two stay small to hold and to move).
+    Value(Box<Value>),
 }
 
 impl Raw<'_> {
     /// The value as a `serde_json::Value`.
     pub(crate) fn into_value(self) -> Result<Value, ParseError> {
         match self {
-            Raw::Value(value) => Ok(value),
+            Raw::Value(value) => Ok(*value),
             Raw::Text(text) => Ok(Value::String(text.to_owned())),
             Raw::Json(json) => serde_json::from_str(json).map_err(|err| ParseError::InvalidJson {
                 reason: err.to_string(),
@@ -106,7 +107,10 @@ impl<'a> Fields<'a> {
     pub(crate) fn take(&mut self, name: &str) -> Option<Raw<'a>> {
         match slot(name) {
             Some(index) => self.known[index].take(),
-            None => self.rest.remove(name).map(Raw::Value),
+            None => self
+                .rest
+                .remove(name)
+                .map(|value| Raw::Value(Box::new(value))),
         }
     }
 
@@ -123,14 +127,14 @@ impl<'a> Fields<'a> {
         names
     }
 
-    /// The fields left, decoded.
-    pub(crate) fn into_rest(mut self) -> Result<Map<String, Value>, ParseError> {
+    /// Takes the fields left out, decoded.
+    pub(crate) fn take_rest(&mut self) -> Result<Map<String, Value>, ParseError> {
         for (name, value) in KNOWN.iter().zip(&mut self.known) {
             if let Some(value) = value.take() {
                 self.rest.insert((*name).to_owned(), value.into_value()?);
             }
         }
-        Ok(self.rest)
+        Ok(std::mem::take(&mut self.rest))
     }
 }
 
@@ -145,7 +149,7 @@ impl From<Map<String, Value>> for Fields<'_> {
         let mut fields = Fields::default();
         for (name, value) in map {
             match slot(&name) {
-                Some(index) => fields.known[index] = Some(Raw::Value(value)),
+                Some(index) => fields.known[index] = Some(Raw::Value(Box::new(value))),
                 None => {
                     fields.rest.insert(name, value);
                 }
@@ -345,7 +349,7 @@ mod tests {
 
     /// The fields decoded, for comparing (it shadows the glob-imported `fields`).
     fn fields(content_type: &str, body: &[u8]) -> Result<Map<String, Value>, ParseError> {
-        super::fields(content_type, body)?.into_rest()
+        super::fields(content_type, body)?.take_rest()
     }
 
     #[test]
@@ -376,7 +380,7 @@ mod tests {
         );
         assert_eq!(read.names(), ["content", "n", "reply_id", "status"]);
         assert!(read.take("reply_id").is_some());
-        let decoded = read.into_rest().unwrap();
+        let decoded = read.take_rest().unwrap();
         assert_eq!(decoded["content"], r#"a "quoted" word"#);
         assert!(!decoded.contains_key("reply_id"), "taken");
     }

@@ -101,7 +101,8 @@ impl Callback {
         Callback::read(Fields::from(fields))
     }
 
-    fn read(fields: Fields<'_>) -> Result<Callback, ParseError> {
+    fn read(mut fields: Fields<'_>) -> Result<Callback, ParseError> {
+        let fields = &mut fields;
         if fields.has("delivery_report_id") {
             DeliveryReport::read(fields).map(Callback::DeliveryReport)
         } else if fields.has("notification_id") {
@@ -367,7 +368,7 @@ impl DecodeAttachmentError {
 }
 
 impl DeliveryReport {
-    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
+    fn read(f: &mut Fields<'_>) -> Result<Self, ParseError> {
         Ok(DeliveryReport {
             delivery_report_id: f.required("delivery_report_id")?,
             message_id: f.str("message_id")?.map(MessageId::from),
@@ -379,13 +380,13 @@ impl DeliveryReport {
             original_text: f.text("original_text")?,
             vendor_account: f.vendor_account()?,
             metadata: f.metadata()?,
-            extra: f.into_rest()?,
+            extra: f.take_rest()?,
         })
     }
 }
 
 impl InboundSms {
-    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
+    fn read(f: &mut Fields<'_>) -> Result<Self, ParseError> {
         Ok(InboundSms {
             reply_id: f.required("reply_id")?,
             message_id: f.str("message_id")?.map(MessageId::from),
@@ -395,13 +396,13 @@ impl InboundSms {
             date_received: f.timestamp("date_received")?,
             content: f.text("content")?,
             metadata: f.metadata()?,
-            extra: f.into_rest()?,
+            extra: f.take_rest()?,
         })
     }
 }
 
 impl InboundMms {
-    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
+    fn read(f: &mut Fields<'_>) -> Result<Self, ParseError> {
         Ok(InboundMms {
             reply_id: f.required("reply_id")?,
             message_id: f.str("message_id")?.map(MessageId::from),
@@ -412,13 +413,13 @@ impl InboundMms {
             attachments: f.attachments()?,
             content: f.text("content")?,
             metadata: f.metadata()?,
-            extra: f.into_rest()?,
+            extra: f.take_rest()?,
         })
     }
 }
 
 impl OptOut {
-    fn read(mut f: Fields<'_>) -> Result<Self, ParseError> {
+    fn read(f: &mut Fields<'_>) -> Result<Self, ParseError> {
         Ok(OptOut {
             notification_id: f.required("notification_id")?,
             message_id: f.str("message_id")?.map(MessageId::from),
@@ -428,7 +429,7 @@ impl OptOut {
             date_received: f.timestamp("date_received")?,
             content: f.text("content")?,
             metadata: f.metadata()?,
-            extra: f.into_rest()?,
+            extra: f.take_rest()?,
         })
     }
 }
@@ -437,18 +438,18 @@ impl OptOut {
 impl<'a> Fields<'a> {
     /// Whether `name` is present: not null and not empty text.
     fn has(&self, name: &str) -> bool {
-        match self.get(name) {
-            None | Some(FieldRef::Value(Value::Null) | FieldRef::Raw(Raw::Value(Value::Null))) => {
-                false
-            }
-            Some(
-                FieldRef::Value(Value::String(text))
-                | FieldRef::Raw(Raw::Value(Value::String(text))),
-            ) => !text.is_empty(),
-            Some(FieldRef::Value(_) | FieldRef::Raw(Raw::Value(_))) => true,
-            Some(FieldRef::Raw(Raw::Text(text))) => !text.is_empty(),
+        let value = match self.get(name) {
+            None => return false,
+            Some(FieldRef::Raw(Raw::Text(text))) => return !text.is_empty(),
             // Text with escapes is never empty.
-            Some(FieldRef::Raw(Raw::Json(json))) => *json != "null",
+            Some(FieldRef::Raw(Raw::Json(json))) => return *json != "null",
+            Some(FieldRef::Raw(Raw::Value(value))) => &**value,
+            Some(FieldRef::Value(value)) => value,
+        };
+        match value {
+            Value::Null => false,
+            Value::String(text) => !text.is_empty(),
+            _ => true,
         }
     }
 

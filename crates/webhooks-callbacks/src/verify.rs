@@ -28,8 +28,8 @@ pub const KEY_ID_HEADER: &str = "x-messagemedia-key-id";
 /// `Date`: part of the signed bytes, and what the freshness window checks.
 pub const DATE_HEADER: &str = "date";
 
-/// The signature's headers, in the order they are checked, as `HeaderName`s: found in one pass
-/// over a request's headers, with neither a name parsed nor a hash computed per request.
+/// The signature's headers, in the order they are checked: found in one pass over a request's
+/// headers ([`signed_index`]), with neither a name parsed nor a hash computed per request.
 static SIGNED_HEADERS: [HeaderName; 5] = [
     HeaderName::from_static(KEY_ID_HEADER),
     HeaderName::from_static(CIPHER_TYPE_HEADER),
@@ -731,9 +731,10 @@ fn signed_headers(headers: &HeaderMap) -> Result<[&str; 5], VerifyError> {
     let mut found: [Option<&http::HeaderValue>; 5] = [None; 5];
     let mut repeated = [false; 5];
     for (name, value) in headers {
-        if let Some(index) = SIGNED_HEADERS.iter().position(|signed| signed == name) {
-            repeated[index] |= found[index].replace(value).is_some();
-        }
+        let Some(index) = signed_index(name.as_str()) else {
+            continue;
+        };
+        repeated[index] |= found[index].replace(value).is_some();
     }
     let mut texts = [""; 5];
     for (index, name) in SIGNED_HEADERS.iter().enumerate() {
@@ -747,6 +748,20 @@ fn signed_headers(headers: &HeaderMap) -> Result<[&str; 5], VerifyError> {
             .map_err(|_| VerifyError::InvalidHeader { name })?;
     }
     Ok(texts)
+}
+
+/// The place in [`SIGNED_HEADERS`] of the header named `name` (lower case, as `HeaderName`s
+/// are): a match on the text, which is a switch on its length and then one comparison, where
+/// comparing with each of the five `HeaderName`s in turn took a third of the checks.
+fn signed_index(name: &str) -> Option<usize> {
+    match name {
+        KEY_ID_HEADER => Some(0),
+        CIPHER_TYPE_HEADER => Some(1),
+        DIGEST_TYPE_HEADER => Some(2),
+        SIGNATURE_HEADER => Some(3),
+        DATE_HEADER => Some(4),
+        _ => None,
+    }
 }
 
 /// A signature's base64, decoded as [`BASE64`] decodes it, fast: base64-simd's vectorised
@@ -778,6 +793,22 @@ fn normalize_key_id(key_id: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_signed_header_is_found_at_its_place_and_no_other_name_is() {
+        for (index, name) in SIGNED_HEADERS.iter().enumerate() {
+            assert_eq!(signed_index(name.as_str()), Some(index), "{name}");
+        }
+        for other in [
+            "content-type",
+            "x-messagemedia-key",
+            "dates",
+            "",
+            "x-messagemedia-signaturE",
+        ] {
+            assert_eq!(signed_index(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn request_line_uses_path_and_query_as_received() {
