@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use super::payload::ParseError;
-use super::scan::{self, Refused, Text};
+use super::payload::{Metadata, ParseError, metadata_member};
+use super::scan::{self, Member, Refused, Text};
 
 /// The fields the callback types read (`vendor_id` inside `vendor_account_id`), each with a
 /// slot of its own in [`Fields`].
@@ -92,6 +92,31 @@ impl Raw<'_> {
 pub(crate) struct Fields<'a> {
     known: [Option<Raw<'a>>; KNOWN.len()],
     rest: Map<String, Value>,
+    /// The members of `vendor_account_id` and `metadata` when their values are objects the
+    /// body's one pass read ([`object_fields`]), so that they are not scanned again.
+    nested: Nested<'a>,
+}
+
+/// What the body's one pass read inside the objects of `vendor_account_id` and `metadata`.
+#[derive(Debug, Default)]
+struct Nested<'a> {
+    /// `vendor_id` and `account_id`, as [`VENDOR_MEMBERS`] orders them.
+    vendor: Option<[Option<Raw<'a>>; 2]>,
+    /// The metadata, or why one of its values could not be read.
+    metadata: Option<Result<Metadata, String>>,
+}
+
+/// The members of `vendor_account_id` that are read.
+const VENDOR_MEMBERS: [&str; 2] = ["vendor_id", "account_id"];
+
+/// The fields whose objects the body's one pass reads member by member: their numbers in
+/// [`scan::Member`].
+fn nested(name: &str) -> Option<usize> {
+    match name {
+        "vendor_account_id" => Some(0),
+        "metadata" => Some(1),
+        _ => None,
+    }
 }
 
 impl<'a> Fields<'a> {
@@ -125,6 +150,19 @@ impl<'a> Fields<'a> {
             .collect();
         names.sort_unstable();
         names
+    }
+
+    /// Takes out the members of `vendor_account_id` (`vendor_id` and `account_id`) when the
+    /// body's one pass read them; `None` when it did not (the field is absent, not an object,
+    /// or the fields came from elsewhere), and then they are in the field's value.
+    pub(crate) fn take_vendor_members(&mut self) -> Option<[Option<Raw<'a>>; 2]> {
+        self.nested.vendor.take()
+    }
+
+    /// Takes out the metadata when the body's one pass read it, as
+    /// [`take_vendor_members`](Self::take_vendor_members) does.
+    pub(crate) fn take_metadata(&mut self) -> Option<Result<Metadata, String>> {
+        self.nested.metadata.take()
     }
 
     /// Takes the fields left out, decoded.
@@ -224,16 +262,47 @@ fn json_fields(body: &[u8]) -> Result<Fields<'_>, ParseError> {
 }
 
 /// The members of the JSON object `json` as [`Fields`], in one pass: the known ones as their
-/// JSON text, the others decoded.
+/// JSON text, the others decoded, and the members of `vendor_account_id` and `metadata` when
+/// they are objects.
 pub(crate) fn object_fields(json: &str) -> Result<Fields<'_>, Refused> {
     let mut fields = Fields::default();
-    scan::members(json, |name, value| {
-        match slot(&name) {
-            Some(index) => fields.known[index] = Some(Raw::from(value)),
-            None => {
-                let value = Raw::from(value).into_value().map_err(|_| Refused)?;
-                fields.rest.insert(name.into_owned(), value);
+    // The nested object being read: its members go here until its own member comes.
+    let mut vendor = None;
+    let mut metadata = None;
+    scan::members_nested(json, nested, |member| {
+        match member {
+            Member::Enter(0) => vendor = Some([None, None]),
+            Member::Enter(_) => metadata = Some(Ok(Metadata::new())),
+            Member::Inner(0, name, value) => {
+                if let (Some(read), Some(index)) = (
+                    &mut vendor,
+                    VENDOR_MEMBERS.iter().position(|member| *member == name),
+                ) {
+                    read[index] = Some(Raw::from(value));
+                }
             }
+            Member::Inner(_, name, value) => {
+                if let Some(Ok(read)) = &mut metadata
+                    && let Err(reason) = metadata_member(read, name, value)
+                {
+                    metadata = Some(Err(reason));
+                }
+            }
+            Member::Outer(name, value) => match slot(&name) {
+                Some(index) => {
+                    fields.known[index] = Some(Raw::from(value));
+                    // A repeated name keeps its last value: what an earlier object read goes.
+                    match nested(&name) {
+                        Some(0) => fields.nested.vendor = vendor.take(),
+                        Some(_) => fields.nested.metadata = metadata.take(),
+                        None => {}
+                    }
+                }
+                None => {
+                    let value = Raw::from(value).into_value().map_err(|_| Refused)?;
+                    fields.rest.insert(name.into_owned(), value);
+                }
+            },
         }
         Ok(())
     })?;

@@ -13,7 +13,7 @@ use super::body::{self, FieldRef, Fields, Raw};
 use super::ids::{
     AccountId, DeliveryReportId, MessageId, NotificationId, PhoneNumber, ReplyId, VendorId,
 };
-use super::scan::{self, Refused, Text};
+use super::scan::Text;
 use super::status::{DeliveryStatus, DeliveryStatusCode};
 
 /// The metadata of the original message (field `metadata`, template variable `$metadata`): keys
@@ -467,23 +467,7 @@ impl<'a> Fields<'a> {
     /// [`text`](Self::text), borrowed from the body where it has no escapes: for what is read
     /// and not kept (a timestamp, a status).
     fn str(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, ParseError> {
-        let value = match self.take(name) {
-            // Text, the usual case.
-            Some(Raw::Text(text)) => return Ok(Some(Cow::Borrowed(text)).filter(|t| !t.is_empty())),
-            Some(Raw::Json(json)) if json.starts_with('"') => {
-                let text: String =
-                    serde_json::from_str(json).map_err(|err| invalid(name, err.to_string()))?;
-                return Ok(Some(Cow::Owned(text)));
-            }
-            Some(raw) => raw.into_value()?,
-            None => return Ok(None),
-        };
-        match value {
-            Value::Null => Ok(None),
-            value => scalar_text(value)
-                .map(|text| Some(Cow::<str>::Owned(text)).filter(|t| !t.is_empty()))
-                .map_err(|kind| invalid(name, format!("expected text, found {kind}"))),
-        }
+        raw_text(name, self.take(name))
     }
 
     fn required<T: From<Cow<'a, str>>>(&mut self, name: &str) -> Result<T, ParseError> {
@@ -523,40 +507,10 @@ impl<'a> Fields<'a> {
     }
 
     fn metadata(&mut self) -> Result<Metadata, ParseError> {
-        // An object in a JSON body, the usual case: its members straight into the metadata.
-        if let Some(FieldRef::Raw(Raw::Json(json))) = self.get("metadata")
-            && json.starts_with('{')
-        {
-            let json = *json;
+        // An object in a JSON body, the usual case: read in the body's one pass.
+        if let Some(read) = self.take_metadata() {
             self.take("metadata");
-            let mut metadata = Metadata::new();
-            let mut failed = None;
-            let read = scan::members(json, |name, value| {
-                let text = match value {
-                    Text::Plain(text) => text.to_owned(),
-                    Text::Json("null") => {
-                        metadata.remove(&*name);
-                        return Ok(());
-                    }
-                    Text::Json(json) => match serde_json::from_str(json) {
-                        Ok(Value::String(text)) => text,
-                        Ok(other) => other.to_string(),
-                        Err(err) => {
-                            failed = Some(err.to_string());
-                            return Err(Refused);
-                        }
-                    },
-                };
-                metadata.insert(name.into_owned(), text);
-                Ok(())
-            });
-            return match read {
-                Ok(()) => Ok(metadata),
-                Err(Refused) => Err(invalid(
-                    "metadata",
-                    failed.unwrap_or_else(|| "not a JSON object".to_owned()),
-                )),
-            };
+            return read.map_err(|reason| invalid("metadata", reason));
         }
         Ok(self
             .object("metadata")?
@@ -574,36 +528,32 @@ impl<'a> Fields<'a> {
     }
 
     fn vendor_account(&mut self) -> Result<Option<VendorAccount>, ParseError> {
-        let mut inner = match self.get("vendor_account_id") {
-            // An object in a JSON body, the usual case: its members read in one pass.
-            Some(FieldRef::Raw(Raw::Json(json))) if json.starts_with('{') => {
-                let json = *json;
+        let [vendor_id, account_id] = match self.take_vendor_members() {
+            // An object in a JSON body, the usual case: read in the body's one pass.
+            Some(members) => {
                 self.take("vendor_account_id");
-                body::object_fields(json).map_err(|Refused| {
-                    invalid("vendor_account_id", "not a JSON object".to_owned())
-                })?
+                members
             }
-            _ => match self.object("vendor_account_id")? {
-                Some(object) => Fields::from(object),
+            None => match self.object("vendor_account_id")? {
+                Some(object) => {
+                    let mut inner = Fields::from(object);
+                    [inner.take("vendor_id"), inner.take("account_id")]
+                }
                 None => return Ok(None),
             },
         };
-        let prefixed = |err: ParseError| match err {
-            ParseError::InvalidField { field, reason } => ParseError::InvalidField {
-                field: format!("vendor_account_id.{field}"),
-                reason,
-            },
-            other => other,
+        let text = |name: &str, raw| {
+            raw_text(name, raw).map_err(|err| match err {
+                ParseError::InvalidField { field, reason } => ParseError::InvalidField {
+                    field: format!("vendor_account_id.{field}"),
+                    reason,
+                },
+                other => other,
+            })
         };
         Ok(Some(VendorAccount {
-            vendor_id: inner
-                .str("vendor_id")
-                .map_err(prefixed)?
-                .map(VendorId::from),
-            account_id: inner
-                .str("account_id")
-                .map_err(prefixed)?
-                .map(AccountId::from),
+            vendor_id: text("vendor_id", vendor_id)?.map(VendorId::from),
+            account_id: text("account_id", account_id)?.map(AccountId::from),
         }))
     }
 
@@ -648,6 +598,52 @@ impl<'a> Fields<'a> {
             })
             .collect()
     }
+}
+
+/// The text of the field `name` whose value is `raw`: strings as they are (borrowed from the
+/// body where they have no escapes), numbers and booleans as their JSON text; null and empty
+/// text read as absent.
+fn raw_text<'a>(name: &str, raw: Option<Raw<'a>>) -> Result<Option<Cow<'a, str>>, ParseError> {
+    let value = match raw {
+        // Text, the usual case.
+        Some(Raw::Text(text)) => return Ok(Some(Cow::Borrowed(text)).filter(|t| !t.is_empty())),
+        Some(Raw::Json(json)) if json.starts_with('"') => {
+            let text: String =
+                serde_json::from_str(json).map_err(|err| invalid(name, err.to_string()))?;
+            return Ok(Some(Cow::Owned(text)));
+        }
+        Some(raw) => raw.into_value()?,
+        None => return Ok(None),
+    };
+    match value {
+        Value::Null => Ok(None),
+        value => scalar_text(value)
+            .map(|text| Some(Cow::<str>::Owned(text)).filter(|t| !t.is_empty()))
+            .map_err(|kind| invalid(name, format!("expected text, found {kind}"))),
+    }
+}
+
+/// Adds a member of a `metadata` object, as the body has it, to `metadata`: text as it is,
+/// other values as their JSON text; `null` removes the key. Says why a value cannot be read.
+pub(crate) fn metadata_member(
+    metadata: &mut Metadata,
+    name: Cow<'_, str>,
+    value: Text<'_>,
+) -> Result<(), String> {
+    let text = match value {
+        Text::Plain(text) => text.to_owned(),
+        Text::Json("null") => {
+            metadata.remove(&*name);
+            return Ok(());
+        }
+        Text::Json(json) => match serde_json::from_str(json) {
+            Ok(Value::String(text)) => text,
+            Ok(other) => other.to_string(),
+            Err(err) => return Err(err.to_string()),
+        },
+    };
+    metadata.insert(name.into_owned(), text);
+    Ok(())
 }
 
 fn scalar_text(value: Value) -> Result<String, &'static str> {

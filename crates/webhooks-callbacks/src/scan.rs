@@ -1,5 +1,6 @@
-//! One pass over a JSON object: its members as names and raw JSON text, every value checked the
-//! way serde_json checks it, nothing decoded and nothing allocated (a name with escapes aside).
+//! One pass over a JSON object: its members as names and raw JSON text (and the members of the
+//! objects its caller chooses among their values), every value checked the way serde_json
+//! checks it, nothing decoded and nothing allocated (a name with escapes aside).
 //!
 //! The reader is never laxer than serde_json, only sometimes stricter: what it refuses, the
 //! caller reads with serde_json, which then says what is wrong, or reads it after all when the
@@ -25,22 +26,67 @@ pub(crate) const MAX_DEPTH: usize = 64;
 /// The longest number read, in bytes.
 const MAX_NUMBER: usize = 300;
 
-/// Calls `each` with the name (decoded) and the value (as the body has it) of every member of
-/// the JSON object `json`, in order. `json` must be the object alone, with whitespace around
-/// it at most.
-pub(crate) fn members<'a>(
+/// Tells `each` the name (decoded) and the value (as the body has it) of every member of the
+/// JSON object `json`, in order, as [`Member::Outer`]; `json` must be the object alone, with
+/// whitespace around it at most. The members of the objects that are the values of members
+/// chosen by `nested` (which numbers them) come in the same pass: for such a member, `each` is
+/// told [`Member::Enter`], then [`Member::Inner`] for each member of the object, then the
+/// member itself as [`Member::Outer`] with the object's JSON text. So a caller reads a nested
+/// object without scanning it again.
+pub(crate) fn members_nested<'a>(
     json: &'a str,
-    mut each: impl FnMut(Cow<'a, str>, Text<'a>) -> Result<(), Refused>,
+    nested: fn(&str) -> Option<usize>,
+    mut each: impl FnMut(Member<'a>) -> Result<(), Refused>,
+) -> Result<(), Refused> {
+    whole(json, |reader| {
+        reader.object(1, |reader, name| {
+            let name = name.decode()?;
+            let chosen = nested(&name).filter(|_| reader.peek() == Some(b'{'));
+            let Some(index) = chosen else {
+                let value = reader.value(1)?;
+                return each(Member::Outer(name, value));
+            };
+            let start = reader.at;
+            each(Member::Enter(index))?;
+            reader.object(2, |reader, inner| {
+                let value = reader.value(2)?;
+                each(Member::Inner(index, inner.decode()?, value))
+            })?;
+            each(Member::Outer(
+                name,
+                Text::Json(&reader.json[start..reader.at]),
+            ))
+        })
+    })
+}
+
+/// `json` read by `read`, which must read one value: whitespace around it only.
+fn whole<'a>(
+    json: &'a str,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<(), Refused>,
 ) -> Result<(), Refused> {
     let mut reader = Reader { json, at: 0 };
     reader.space();
-    reader.object(1, |name, value| each(name.decode()?, value))?;
+    read(&mut reader)?;
     reader.space();
     if reader.at == json.len() {
         Ok(())
     } else {
         Err(Refused)
     }
+}
+
+/// What [`members_nested`] tells, in the order of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Member<'a> {
+    /// A member of the object: its name and value.
+    Outer(Cow<'a, str>, Text<'a>),
+    /// The value of the next [`Outer`](Member::Outer) member is an object its caller chose
+    /// (numbered so): its members follow.
+    Enter(usize),
+    /// A member of the object chosen (its number), before the [`Outer`](Member::Outer) member
+    /// that holds it.
+    Inner(usize, Cow<'a, str>, Text<'a>),
 }
 
 /// A value as the body has it.
@@ -98,11 +144,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An object at `depth`, from `{` past `}`, each member given to `each`.
+    /// An object at `depth`, from `{` past `}`: `member` is given each member's name, with
+    /// the reader at its value, which it must read.
     fn object(
         &mut self,
         depth: usize,
-        mut each: impl FnMut(Name<'a>, Text<'a>) -> Result<(), Refused>,
+        mut member: impl FnMut(&mut Self, Name<'a>) -> Result<(), Refused>,
     ) -> Result<(), Refused> {
         if depth > MAX_DEPTH {
             return Err(Refused);
@@ -122,8 +169,7 @@ impl<'a> Reader<'a> {
             self.space();
             self.expect(b':')?;
             self.space();
-            let value = self.value(depth)?;
-            each(name, value)?;
+            member(self, name)?;
             self.space();
             if !self.eat(b',') {
                 return self.expect(b'}');
@@ -161,7 +207,7 @@ impl<'a> Reader<'a> {
                     return Ok(Text::Plain(&self.json[start + 1..self.at - 1]));
                 }
             }
-            b'{' => self.object(depth + 1, |_, _| Ok(()))?,
+            b'{' => self.object(depth + 1, |reader, _| reader.value(depth + 1).map(drop))?,
             b'[' => self.array(depth + 1)?,
             b't' => self.word("true")?,
             b'f' => self.word("false")?,
@@ -282,6 +328,21 @@ mod tests {
     use serde_json::{Map, Value};
 
     use super::*;
+
+    /// Each member of the object `json` (none nested).
+    fn members<'a>(
+        json: &'a str,
+        mut each: impl FnMut(Cow<'a, str>, Text<'a>) -> Result<(), Refused>,
+    ) -> Result<(), Refused> {
+        members_nested(
+            json,
+            |_| None,
+            |member| match member {
+                Member::Outer(name, value) => each(name, value),
+                other => panic!("nothing was chosen, yet {other:?}"),
+            },
+        )
+    }
 
     /// The members as a map, values decoded by serde_json.
     fn read(json: &str) -> Result<Map<String, Value>, Refused> {
@@ -461,5 +522,74 @@ mod tests {
             Err(Refused)
         });
         assert_eq!((read, calls), (Err(Refused), 1));
+    }
+
+    #[test]
+    fn chosen_objects_are_read_member_by_member_in_the_same_pass() {
+        let json = r#"{"a":{"x":1,"y":{"z":[2]}},"b":{"q":"r"},"a":"s","c":[{"x":3}],"\u0061":{}}"#;
+        let mut told = Vec::new();
+        members_nested(
+            json,
+            |name| (name == "a").then_some(7),
+            |member| {
+                told.push(member);
+                Ok(())
+            },
+        )
+        .unwrap();
+        let outer =
+            |name: &'static str, json: &'static str| Member::Outer(name.into(), Text::Json(json));
+        assert_eq!(
+            told,
+            [
+                Member::Enter(7),
+                Member::Inner(7, "x".into(), Text::Json("1")),
+                Member::Inner(7, "y".into(), Text::Json(r#"{"z":[2]}"#)),
+                outer("a", r#"{"x":1,"y":{"z":[2]}}"#),
+                // Not chosen: read, not told member by member.
+                outer("b", r#"{"q":"r"}"#),
+                // Chosen, but not an object.
+                Member::Outer("a".into(), Text::Plain("s")),
+                outer("c", r#"[{"x":3}]"#),
+                // The name as decoded is what is chosen.
+                Member::Enter(7),
+                outer("a", "{}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chosen_object_is_checked_as_any_other() {
+        for json in [
+            r#"{"a":{"x":01}}"#,
+            r#"{"a":{"x":1,}}"#,
+            r#"{"a":{"x" 1}}"#,
+            r#"{"a":{"x":"\ud800"}}"#,
+            r#"{"a":{"x":1}"#,
+            r#"{"a":{"x":1}}}"#,
+        ] {
+            let result = members_nested(json, |_| Some(0), |_| Ok(()));
+            assert_eq!(result, Err(Refused), "{json}");
+        }
+        let deep = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH - 2),
+            "]".repeat(MAX_DEPTH - 2)
+        );
+        assert_eq!(
+            members_nested(&deep, |_| Some(0), |_| Ok(())),
+            Ok(()),
+            "an array is not chosen"
+        );
+        let deep = format!(
+            "{{\"a\":{{\"b\":{}{}}}}}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert_eq!(
+            members_nested(&deep, |_| Some(0), |_| Ok(())),
+            Err(Refused),
+            "depth counts"
+        );
     }
 }
