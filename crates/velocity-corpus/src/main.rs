@@ -3,7 +3,7 @@
 //! `.ci/velocity/Render.java` reads) and `NNNNN.ours` (what this engine renders).
 //!
 //! ```text
-//! cargo run -p webhooks-tools --bin velocity-corpus -- OUT_DIR [VENDOR_SPEC_YAML] [GENERATED]
+//! cargo run -p velocity-corpus -- OUT_DIR [VENDOR_SPEC_YAML] [GENERATED]
 //! ```
 //!
 //! The corpus: the vendor's two sample templates (read from its spec, never copied) on every
@@ -12,11 +12,13 @@
 //! event and encoding; and GENERATED (default 3,000) templates from a seeded generator over
 //! every construct the engine supports.
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use webhooks_ergonomic::{Encoding, Event};
 use webhooks_template::{EventData, Template, Variable, default_template};
+use webhooks_vocabulary::{Encoding, Event};
 
 /// Values that break templates which do not escape them, and that escapes treat differently.
 const AWKWARD: &str =
