@@ -107,14 +107,19 @@ struct Nested<'a> {
 }
 
 /// The members of `vendor_account_id` that are read.
-const VENDOR_MEMBERS: [&str; 2] = ["vendor_id", "account_id"];
+pub(crate) const VENDOR_MEMBERS: [&str; 2] = ["vendor_id", "account_id"];
 
-/// The fields whose objects the body's one pass reads member by member: their numbers in
-/// [`scan::Member`].
+/// The number of `vendor_account_id` in [`scan::Member`], whose object the body's one pass
+/// reads member by member.
+const VENDOR: usize = 0;
+/// The number of `metadata` in [`scan::Member`], likewise.
+const METADATA: usize = 1;
+
+/// The number of the field `name` if the body's one pass reads its object member by member.
 fn nested(name: &str) -> Option<usize> {
     match name {
-        "vendor_account_id" => Some(0),
-        "metadata" => Some(1),
+        "vendor_account_id" => Some(VENDOR),
+        "metadata" => Some(METADATA),
         _ => None,
     }
 }
@@ -271,9 +276,9 @@ pub(crate) fn object_fields(json: &str) -> Result<Fields<'_>, Refused> {
     let mut metadata = None;
     scan::members_nested(json, nested, |member| {
         match member {
-            Member::Enter(0) => vendor = Some([None, None]),
+            Member::Enter(VENDOR) => vendor = Some([None, None]),
             Member::Enter(_) => metadata = Some(Ok(Metadata::new())),
-            Member::Inner(0, name, value) => {
+            Member::Inner(VENDOR, name, value) => {
                 if let (Some(read), Some(index)) = (
                     &mut vendor,
                     VENDOR_MEMBERS.iter().position(|member| *member == name),
@@ -293,7 +298,7 @@ pub(crate) fn object_fields(json: &str) -> Result<Fields<'_>, Refused> {
                     fields.known[index] = Some(Raw::from(value));
                     // A repeated name keeps its last value: what an earlier object read goes.
                     match nested(&name) {
-                        Some(0) => fields.nested.vendor = vendor.take(),
+                        Some(VENDOR) => fields.nested.vendor = vendor.take(),
                         Some(_) => fields.nested.metadata = metadata.take(),
                         None => {}
                     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::body::{self, FieldRef, Fields, Raw};
+use super::body::{self, FieldRef, Fields, Raw, VENDOR_MEMBERS};
 use super::ids::{
     AccountId, DeliveryReportId, MessageId, NotificationId, PhoneNumber, ReplyId, VendorId,
 };
@@ -537,7 +537,7 @@ impl<'a> Fields<'a> {
             None => match self.object("vendor_account_id")? {
                 Some(object) => {
                     let mut inner = Fields::from(object);
-                    [inner.take("vendor_id"), inner.take("account_id")]
+                    VENDOR_MEMBERS.map(|name| inner.take(name))
                 }
                 None => return Ok(None),
             },
@@ -551,9 +551,10 @@ impl<'a> Fields<'a> {
                 other => other,
             })
         };
+        let [vendor_name, account_name] = VENDOR_MEMBERS;
         Ok(Some(VendorAccount {
-            vendor_id: text("vendor_id", vendor_id)?.map(VendorId::from),
-            account_id: text("account_id", account_id)?.map(AccountId::from),
+            vendor_id: text(vendor_name, vendor_id)?.map(VendorId::from),
+            account_id: text(account_name, account_id)?.map(AccountId::from),
         }))
     }
 

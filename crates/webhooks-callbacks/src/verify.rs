@@ -751,17 +751,11 @@ fn signed_headers(headers: &HeaderMap) -> Result<[&str; 5], VerifyError> {
 }
 
 /// The place in [`SIGNED_HEADERS`] of the header named `name` (lower case, as `HeaderName`s
-/// are): a match on the text, which is a switch on its length and then one comparison, where
-/// comparing with each of the five `HeaderName`s in turn took a third of the checks.
+/// are).
 fn signed_index(name: &str) -> Option<usize> {
-    match name {
-        KEY_ID_HEADER => Some(0),
-        CIPHER_TYPE_HEADER => Some(1),
-        DIGEST_TYPE_HEADER => Some(2),
-        SIGNATURE_HEADER => Some(3),
-        DATE_HEADER => Some(4),
-        _ => None,
-    }
+    SIGNED_HEADERS
+        .iter()
+        .position(|signed| signed.as_str() == name)
 }
 
 /// A signature's base64, decoded as [`BASE64`] decodes it, fast: base64-simd's vectorised
